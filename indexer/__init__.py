@@ -1,0 +1,1 @@
+"""hoidap indexer: from Vietnamese report files to a published, atomically switched index."""

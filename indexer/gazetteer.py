@@ -1,0 +1,121 @@
+"""Provinces of Việt Nam, kept as data (indexer/data/provinces.json): the 63 units before 1 July 2025
+with their short forms, and the unit each belongs to among the 34 after the merger."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from indexer.vietnamese import fold, has_diacritics, normalize_tones
+
+DATA_FILE = Path(__file__).parent / "data" / "provinces.json"
+
+
+@dataclass(frozen=True)
+class Province:
+    name: str  # the name before 1 July 2025 ("Kon Tum")
+    kind: str  # "tỉnh" | "thành phố"
+    aliases: tuple[str, ...]
+    ambiguous: bool
+    since_2025: str  # the unit it belongs to after the merger ("Quảng Ngãi")
+
+
+@dataclass(frozen=True)
+class Mention:
+    province: str
+    start: int
+    end: int
+
+
+def _pattern(forms: list[str], flags: int = 0) -> re.Pattern[str]:
+    alternation = "|".join(re.escape(f) for f in sorted(set(forms), key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternation})(?!\w)", flags)
+
+
+class Gazetteer:
+    def __init__(self, provinces: list[Province], merger_date: str) -> None:
+        self.provinces = {p.name: p for p in provinces}
+        self.merger_date = merger_date
+        self._by_form: dict[str, str] = {}
+        self._by_folded: dict[str, str] = {}
+        plain, strict = [], []
+        for p in provinces:
+            for form in (p.name, *p.aliases):
+                form = normalize_tones(form)
+                self._by_form[form.lower()] = p.name
+                self._by_folded[fold(form).lower()] = p.name
+                (strict if p.ambiguous else plain).append(form)
+        self._plain = _pattern(plain, re.IGNORECASE)
+        self._strict = _pattern(strict)  # capitalised only: "Hòa Bình" the province, not "hòa bình"
+        self._strict_prefixed = _pattern([f"{k} {s}" for s in strict for k in ("tỉnh", "thành phố", "tp")],
+                                         re.IGNORECASE)
+        folded = sorted(self._by_folded)
+        self._folded = _pattern(folded)
+        self._folded_plain = _pattern([fold(normalize_tones(f)).lower() for p in provinces if not p.ambiguous
+                                       for f in (p.name, *p.aliases)])
+
+    @classmethod
+    def load(cls, path: Path = DATA_FILE) -> Gazetteer:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        provinces = [Province(r["name"], r["kind"], tuple(r["aliases"]), r["ambiguous"], r["since_2025"])
+                     for r in data["provinces"]]
+        return cls(provinces, data["merger_date"])
+
+    # -- lookups -------------------------------------------------------------------------------------
+    def canonical(self, name: str) -> str | None:
+        """The canonical (pre-2025) name for any form: "TP.HCM" -> "Hồ Chí Minh"; None if unknown."""
+        name = " ".join(normalize_tones(name).split())
+        return self._by_form.get(name.lower()) or self._by_folded.get(fold(name).lower())
+
+    def since_2025(self, name: str) -> str:
+        return self.provinces[name].since_2025
+
+    def merged_from(self, current: str) -> list[str]:
+        """The former units that make up a post-2025 unit: "Quảng Ngãi" -> ["Kon Tum", "Quảng Ngãi"]."""
+        return sorted(p.name for p in self.provinces.values() if p.since_2025 == current)
+
+    def current_units(self) -> list[str]:
+        return sorted({p.since_2025 for p in self.provinces.values()})
+
+    # -- finding mentions ----------------------------------------------------------------------------
+    def mentions(self, text: str) -> list[Mention]:
+        """Province mentions in text; text without diacritics is matched on folded forms."""
+        text = normalize_tones(text)
+        found: list[Mention] = []
+        taken: list[tuple[int, int]] = []
+
+        def add(match: re.Match[str], surface: str, table: dict[str, str], offset: int = 0) -> None:
+            start, end = match.start() + offset, match.end()
+            if any(s < end and start < e for s, e in taken):
+                return
+            name = table.get(surface.lower())
+            if name:
+                taken.append((start, end))
+                found.append(Mention(name, start, end))
+
+        for m in self._strict_prefixed.finditer(text):
+            surface = re.sub(r"^(tỉnh|thành phố|tp)\s+", "", m.group(0), flags=re.IGNORECASE)
+            add(m, surface, self._by_form, len(m.group(0)) - len(surface))
+        for pattern in (self._strict, self._plain):
+            for m in pattern.finditer(text):
+                add(m, m.group(0), self._by_form)
+        folded = fold(text).lower()
+        folded_pattern = self._folded if not has_diacritics(text) else self._folded_plain
+        for m in folded_pattern.finditer(folded):
+            add(m, m.group(0), self._by_folded)
+        return sorted(found, key=lambda x: x.start)
+
+    def provinces_in(self, text: str, title: str = "") -> list[str]:
+        """Provinces a document is about, most mentioned first (a title mention counts three times)."""
+        counts: Counter[str] = Counter()
+        for m in self.mentions(text):
+            counts[m.province] += 1
+        for m in self.mentions(title):
+            counts[m.province] += 3
+        if not counts:
+            return []
+        top = counts.most_common(1)[0][1]
+        return [name for name, n in counts.most_common() if n >= max(1, top * 0.25)]

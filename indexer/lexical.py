@@ -1,0 +1,117 @@
+"""The lexical side: underthesea word segmentation, diacritics folding and a BM25 index (bm25s).
+
+Documents are indexed by syllables and by underthesea's compound words ("quảng_nam", "hội_nghị"); a query
+contributes its syllables and those of its syllable n-grams that are compounds in the vocabulary, so the
+query side needs no segmenter and cannot disagree with the document side about word boundaries.  The
+folded index ("quang_nam", "diem") serves questions typed without diacritics.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from indexer.vietnamese import fold
+
+_PUNCT_ONLY = re.compile(r"^[\W_]+$")
+_SYLLABLE = re.compile(r"[^\W_]+(?:[.,/][0-9]+)*%?")
+
+
+def segment(text: str) -> str:
+    """underthesea word segmentation, lower case: "Quảng Nam có" -> "quảng_nam có"."""
+    from underthesea import word_tokenize
+
+    return str(word_tokenize(text, format="text")).lower()
+
+
+def document_tokens(text: str, segmented: str) -> list[str]:
+    """The syllables of `text` (as a query sees them) plus underthesea's compound words."""
+    tokens = _SYLLABLE.findall(text.lower())
+    for word in segmented.split():
+        if "_" in word and not _PUNCT_ONLY.match(word) and not any(ch.isdigit() for ch in word):
+            parts = _SYLLABLE.findall(word.replace("_", " "))
+            if len(parts) > 1:
+                tokens.append("_".join(parts))
+    return tokens
+
+
+def query_syllables(text: str, folded: bool) -> list[str]:
+    text = fold(text) if folded else text
+    return _SYLLABLE.findall(text.lower())
+
+
+def query_tokens(syllables: Sequence[str], vocabulary: dict[str, int], max_n: int = 4) -> list[str]:
+    """Syllables plus the n-grams (n <= max_n) that the vocabulary holds as compound words."""
+    tokens = list(syllables)
+    for n in range(2, max_n + 1):
+        for i in range(len(syllables) - n + 1):
+            gram = "_".join(syllables[i:i + n])
+            if gram in vocabulary:
+                tokens.append(gram)
+    return tokens
+
+
+class BM25Side:
+    """One bm25s index over token lists, scored densely (one float per chunk)."""
+
+    def __init__(self, model: object) -> None:
+        self._model = model
+        self.vocabulary: dict[str, int] = model.vocab_dict  # type: ignore[attr-defined]
+
+    @classmethod
+    def build(cls, corpus_tokens: Sequence[list[str]]) -> BM25Side:
+        import bm25s
+
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
+        model = bm25s.BM25(k1=1.2, b=0.75)
+        model.index([t or ["\x00empty"] for t in corpus_tokens], show_progress=False)
+        return cls(model)
+
+    def save(self, directory: Path) -> None:
+        self._model.save(str(directory), show_progress=False)  # type: ignore[attr-defined]
+
+    @classmethod
+    def load(cls, directory: Path, mmap: bool = True) -> BM25Side:
+        import bm25s
+
+        return cls(bm25s.BM25.load(str(directory), mmap=mmap, show_progress=False))
+
+    def scores(self, tokens: Sequence[str]) -> np.ndarray:
+        known = [t for t in tokens if t in self.vocabulary]
+        n = int(self._model.scores["num_docs"])  # type: ignore[attr-defined]
+        if not known:
+            return np.zeros(n, dtype=np.float32)
+        return np.asarray(self._model.get_scores(known), dtype=np.float32)  # type: ignore[attr-defined]
+
+
+class LexicalIndex:
+    """Accented and folded BM25 indexes over the same chunks."""
+
+    ACCENTED_DIR = "bm25_vi"
+    FOLDED_DIR = "bm25_folded"
+
+    def __init__(self, accented: BM25Side, folded: BM25Side) -> None:
+        self.accented = accented
+        self.folded = folded
+
+    @classmethod
+    def build(cls, texts: Sequence[str], segmented: Sequence[str]) -> LexicalIndex:
+        tokens = [document_tokens(t, s) for t, s in zip(texts, segmented, strict=True)]
+        folded = [[fold(t) for t in ts] for ts in tokens]
+        return cls(BM25Side.build(tokens), BM25Side.build(folded))
+
+    def save(self, directory: Path) -> None:
+        self.accented.save(directory / self.ACCENTED_DIR)
+        self.folded.save(directory / self.FOLDED_DIR)
+
+    @classmethod
+    def load(cls, directory: Path) -> LexicalIndex:
+        return cls(BM25Side.load(directory / cls.ACCENTED_DIR), BM25Side.load(directory / cls.FOLDED_DIR))
+
+    def scores(self, query: str, folded: bool) -> np.ndarray:
+        side = self.folded if folded else self.accented
+        return side.scores(query_tokens(query_syllables(query, folded), side.vocabulary))

@@ -1,0 +1,248 @@
+"""An indexing run: scan the corpus, reuse what did not change, process and embed the rest, publish.
+
+Incremental by content hash: a file whose bytes did not change keeps its document and chunks; a chunk whose
+embedding text did not change keeps its vector.  Nothing is published when nothing changed, or when no
+file could be indexed.  Every file that cannot be indexed is skipped with its reason; it never stops a run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from indexer.chunking import Chunker
+from indexer.dense import write_dense
+from indexer.embedders import Embedder
+from indexer.errors import IndexerError, IndexLoadError, SkipFile
+from indexer.gazetteer import Gazetteer
+from indexer.layout import IndexLayout
+from indexer.lexical import LexicalIndex, segment
+from indexer.loaders import is_supported, load_bytes
+from indexer.manifest import MANIFEST_NAME, PIPELINE_VERSION, Manifest, file_digest
+from indexer.metadata import build_document
+from indexer.reader import PublishedIndex, open_generation
+from indexer.store import STORE_NAME, write_store
+from indexer.types import Chunk, Document, EmbedKind, IndexSummary, SkippedFile, embed_hash_for
+from indexer.vietnamese import fold
+
+DEFAULT_MAX_FILE_BYTES = 50 * 1024 * 1024
+
+
+class StageTimer:
+    """Seconds spent per stage, for the summary and benchmarks/index_throughput.py."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = defaultdict(float)
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] += time.perf_counter() - start
+
+
+def scan_corpus(corpus_dir: Path) -> tuple[list[tuple[str, Path]], list[SkippedFile]]:
+    """Supported files under the corpus (hidden ones ignored), by their source id, and the others."""
+    found, skipped = [], []
+    for root, dirs, files in os.walk(corpus_dir):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if name.startswith("."):
+                continue
+            path = Path(root) / name
+            source = path.relative_to(corpus_dir).as_posix()
+            if is_supported(path):
+                found.append((source, path))
+            else:
+                skipped.append(SkippedFile(source, f"unsupported file type {path.suffix or '(none)'}"))
+    return found, skipped
+
+
+class Indexer:
+    def __init__(self, embedder: Embedder, chunker: Chunker | None = None, gazetteer: Gazetteer | None = None,
+                 max_file_bytes: int = DEFAULT_MAX_FILE_BYTES, batch_size: int = 32, progress: bool = True) -> None:
+        self.embedder = embedder
+        self.chunker = chunker or Chunker()
+        self.gazetteer = gazetteer
+        self.max_file_bytes = max_file_bytes
+        self.batch_size = batch_size
+        self.progress = progress
+        self.timer = StageTimer()
+
+    # -- the run ----------------------------------------------------------------------------------------
+    def run(self, corpus_dir: Path, index_dir: Path, rebuild: bool = False) -> IndexSummary:
+        corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
+        if not corpus_dir.is_dir():
+            raise IndexerError(f"corpus directory {corpus_dir} does not exist or is not a directory")
+        if self.gazetteer is None:
+            self.gazetteer = Gazetteer.load()
+        layout = IndexLayout(index_dir)
+        summary = IndexSummary(index_dir=str(index_dir))
+        with layout.writer_lock():
+            layout.collect_garbage()
+            previous = None if rebuild else self._previous(layout)
+            try:
+                self._run(corpus_dir, layout, previous, summary)
+            finally:
+                if previous is not None:
+                    previous.close()
+        return summary
+
+    def _previous(self, layout: IndexLayout) -> PublishedIndex | None:
+        directory = layout.current_dir()
+        if directory is None:
+            return None
+        try:
+            manifest = Manifest.read(directory)
+        except IndexLoadError:
+            return None  # unreadable: rebuilt from scratch below
+        self.embedder.load()
+        if manifest.embedder_id != self.embedder.id:
+            raise IndexerError(
+                f"the index at {layout.root} was built with {manifest.embedder_id!r}, not {self.embedder.id!r}: "
+                "run `hoidap index --rebuild` to rebuild it with the new embedder"
+            )
+        try:
+            return open_generation(directory, verify=True)
+        except IndexLoadError:
+            return None
+
+    def _run(self, corpus_dir: Path, layout: IndexLayout, previous: PublishedIndex | None,
+             summary: IndexSummary) -> None:
+        files, summary.skipped = scan_corpus(corpus_dir)
+        reuse_documents = previous is not None and self._same_processing(previous.manifest)
+        old_docs = {d.source: d for d in previous.store.documents()} if previous else {}
+        old_chunks: dict[str, list[tuple[Chunk, str]]] = defaultdict(list)
+        old_vectors: dict[str, int] = {}
+        if previous is not None:
+            for stored in previous.store.all_chunks():
+                old_chunks[stored.chunk.source].append((stored.chunk, stored.embed_hash))
+                old_vectors[stored.embed_hash] = stored.row
+        documents: list[Document] = []
+        chunks: list[tuple[Chunk, str]] = []
+        for source, path in tqdm(files, desc="reading", unit="file", disable=not self.progress, leave=False):
+            try:
+                data, size = self._read(path)
+                sha = hashlib.sha256(data).hexdigest()
+                old = old_docs.get(source)
+                if reuse_documents and old is not None and old.sha256 == sha:
+                    documents.append(old)
+                    chunks.extend(old_chunks[source])
+                    summary.unchanged.append(source)
+                    continue
+                document, doc_chunks = self._process(source, path, data, sha, size)
+            except SkipFile as exc:
+                summary.skipped.append(SkippedFile(source, str(exc)))
+                continue
+            except Exception as exc:  # a broken file must never stop the run
+                summary.skipped.append(SkippedFile(source, f"could not be read ({exc.__class__.__name__}: {exc})"))
+                continue
+            documents.append(document)
+            chunks.extend((c, embed_hash_for(c.embed_text)) for c in doc_chunks)
+            (summary.updated if source in old_docs else summary.added).append(source)
+        current = {d.source for d in documents}
+        summary.removed = sorted(s for s in old_docs if s not in current)
+        summary.chunks = len(chunks)
+        if not documents:
+            reasons = "; ".join(f"{s.source}: {s.reason}" for s in summary.skipped[:5])
+            raise IndexerError(f"nothing could be indexed in {corpus_dir}" + (f" ({reasons})" if reasons else ""))
+        if previous is not None and reuse_documents and not (summary.added or summary.updated or summary.removed):
+            summary.generation = previous.generation
+            return  # up to date: nothing to publish
+        vectors = self._vectors(chunks, previous, old_vectors, summary)
+        with self.timer.stage("write"):
+            name = layout.next_name()
+            staging = layout.staging_dir(name)
+            self._write(staging, name, documents, chunks, vectors)
+            layout.publish(staging, name)
+            layout.collect_garbage()
+        summary.published, summary.generation = True, name
+
+    # -- stages -------------------------------------------------------------------------------------------
+    def _read(self, path: Path) -> tuple[bytes, int]:
+        with self.timer.stage("load"):
+            try:
+                size = path.stat().st_size
+                if size > self.max_file_bytes:
+                    raise SkipFile(f"file too large ({size / 1e6:.0f} MB > {self.max_file_bytes / 1e6:.0f} MB limit)")
+                with path.open("rb") as f:
+                    data = f.read(self.max_file_bytes + 1)
+            except FileNotFoundError as exc:
+                raise SkipFile("file vanished while indexing") from exc
+            except IsADirectoryError as exc:
+                raise SkipFile("not a regular file") from exc
+            except PermissionError as exc:
+                raise SkipFile("permission denied") from exc
+            if len(data) > self.max_file_bytes:
+                raise SkipFile("file grew past the size limit while indexing")
+            return data, len(data)
+
+    def _process(self, source: str, path: Path, data: bytes, sha: str, size: int) -> tuple[Document, list[Chunk]]:
+        assert self.gazetteer is not None
+        with self.timer.stage("load"):
+            raw = load_bytes(path, data)
+        with self.timer.stage("clean+normalise"):
+            document = build_document(source, raw, sha, size, self.gazetteer)
+        with self.timer.stage("chunk"):
+            pieces = self.chunker.split(document)
+        with self.timer.stage("segment"):
+            out = []
+            for c in pieces:
+                seg = segment(c.text)
+                out.append(Chunk(source=c.source, ordinal=c.ordinal, start=c.start, end=c.end, text=c.text,
+                                 title=c.title, segmented=seg, folded=fold(seg), chunk_id=c.chunk_id))
+        return document, out
+
+    def _vectors(self, chunks: list[tuple[Chunk, str]], previous: PublishedIndex | None,
+                 old_rows: dict[str, int], summary: IndexSummary) -> np.ndarray:
+        self.embedder.load()
+        vectors = np.zeros((len(chunks), self.embedder.dim), dtype=np.float32)
+        todo = []
+        for i, (chunk, embed_hash) in enumerate(chunks):
+            row = old_rows.get(embed_hash)
+            if previous is not None and row is not None:
+                vectors[i] = previous.vectors[row]
+            else:
+                todo.append(i)
+        summary.embedded_chunks = len(todo)
+        # Longest first: similar lengths batch together and the bar's estimate is pessimistic, not rosy.
+        todo.sort(key=lambda i: -len(chunks[i][0].embed_text))
+        with tqdm(total=len(todo), desc="embedding", unit="chunk", disable=not self.progress, leave=False) as bar, \
+                self.timer.stage("embed"):
+            for start in range(0, len(todo), self.batch_size):
+                batch = todo[start:start + self.batch_size]
+                vectors[batch] = self.embedder.embed([chunks[i][0].embed_text for i in batch], EmbedKind.PASSAGE)
+                bar.update(len(batch))
+        return vectors
+
+    def _same_processing(self, manifest: Manifest) -> bool:
+        return manifest.pipeline_version == PIPELINE_VERSION and manifest.chunker == asdict(self.chunker.settings)
+
+    def _write(self, staging: Path, name: str, documents: list[Document], chunks: list[tuple[Chunk, str]],
+               vectors: np.ndarray) -> None:
+        write_store(staging / STORE_NAME, documents, chunks)
+        write_dense(staging, vectors)
+        LexicalIndex.build([c.text for c, _ in chunks], [c.segmented for c, _ in chunks]).save(staging)
+        files = {p.relative_to(staging).as_posix(): file_digest(p) for p in sorted(staging.rglob("*")) if p.is_file()}
+        manifest = Manifest(
+            generation=name,
+            created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            embedder={"id": self.embedder.id, "dim": self.embedder.dim},
+            chunker=asdict(self.chunker.settings),
+            documents={d.source: d.sha256 for d in documents},
+            counts={"documents": len(documents), "chunks": len(chunks)},
+            files=files,
+        )
+        (staging / MANIFEST_NAME).write_text(manifest.to_json(), encoding="utf-8")

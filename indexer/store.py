@@ -1,0 +1,118 @@
+"""The chunk store: one SQLite file with documents and chunks (text, offsets, lexical forms).
+
+Row `row` of the chunks table is row `row` of the vector matrix and of the FAISS index.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from indexer.types import Chunk, Document, SourceFormat
+
+STORE_NAME = "store.sqlite"
+
+_SCHEMA = """
+CREATE TABLE documents (
+    doc_id INTEGER PRIMARY KEY, source TEXT NOT NULL UNIQUE, title TEXT NOT NULL, date TEXT,
+    provinces TEXT NOT NULL, sha256 TEXT NOT NULL, format TEXT NOT NULL, encoding TEXT,
+    size INTEGER NOT NULL, text TEXT NOT NULL
+);
+CREATE TABLE chunks (
+    row INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL UNIQUE, doc_id INTEGER NOT NULL REFERENCES documents,
+    ordinal INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, text TEXT NOT NULL,
+    segmented TEXT NOT NULL, folded TEXT NOT NULL, embed_hash TEXT NOT NULL
+);
+CREATE INDEX chunks_doc ON chunks(doc_id);
+CREATE INDEX chunks_embed_hash ON chunks(embed_hash);
+"""
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    row: int
+    chunk: Chunk
+    embed_hash: str
+
+
+def write_store(path: Path, documents: Sequence[Document], chunks: Sequence[tuple[Chunk, str]]) -> None:
+    """Write documents and (chunk, embed_hash) pairs; chunk i gets row i."""
+    conn = sqlite3.connect(path)
+    try:
+        conn.executescript(_SCHEMA)
+        doc_ids = {}
+        for doc_id, d in enumerate(documents):
+            doc_ids[d.source] = doc_id
+            conn.execute(
+                "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (doc_id, d.source, d.title, d.date, json.dumps(list(d.provinces), ensure_ascii=False),
+                 d.sha256, d.format.value, d.encoding, d.size, d.text),
+            )
+        conn.executemany(
+            'INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?)',
+            ((row, c.chunk_id, doc_ids[c.source], c.ordinal, c.start, c.end, c.text, c.segmented, c.folded, h)
+             for row, (c, h) in enumerate(chunks)),
+        )
+        conn.commit()
+    finally:
+        conn.close()
+
+
+class ChunkStore:
+    """Read side of a published store (read-only, safe to share between threads)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._conn = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+        self._conn.row_factory = sqlite3.Row
+        self._documents = {r["doc_id"]: self._document(r) for r in self._conn.execute("SELECT * FROM documents")}
+        self._by_source = {d.source: d for d in self._documents.values()}
+        self.doc_of_row: list[int] = [r[0] for r in self._conn.execute("SELECT doc_id FROM chunks ORDER BY row")]
+
+    @staticmethod
+    def _document(r: sqlite3.Row) -> Document:
+        return Document(source=r["source"], title=r["title"], text=r["text"], sha256=r["sha256"],
+                        format=SourceFormat(r["format"]), date=r["date"],
+                        provinces=tuple(json.loads(r["provinces"])), encoding=r["encoding"], size=r["size"])
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __len__(self) -> int:
+        return len(self.doc_of_row)
+
+    def documents(self) -> list[Document]:
+        return list(self._documents.values())
+
+    def document(self, source: str) -> Document | None:
+        return self._by_source.get(source)
+
+    def document_of_row(self, row: int) -> Document:
+        return self._documents[self.doc_of_row[row]]
+
+    def doc_index(self) -> dict[str, int]:
+        return {d.source: i for i, d in self._documents.items()}
+
+    def chunks(self, rows: Iterable[int]) -> list[StoredChunk]:
+        rows = list(rows)
+        if not rows:
+            return []
+        marks = ",".join("?" * len(rows))
+        found = {r["row"]: r for r in self._conn.execute(f"SELECT * FROM chunks WHERE row IN ({marks})", rows)}
+        return [self._stored(found[row]) for row in rows if row in found]
+
+    def all_chunks(self) -> list[StoredChunk]:
+        return [self._stored(r) for r in self._conn.execute("SELECT * FROM chunks ORDER BY row")]
+
+    def lexical_forms(self) -> tuple[list[str], list[str]]:
+        rows = self._conn.execute("SELECT segmented, folded FROM chunks ORDER BY row").fetchall()
+        return [r[0] for r in rows], [r[1] for r in rows]
+
+    def _stored(self, r: sqlite3.Row) -> StoredChunk:
+        doc = self._documents[r["doc_id"]]
+        chunk = Chunk(source=doc.source, ordinal=r["ordinal"], start=r["start"], end=r["end"], text=r["text"],
+                      title=doc.title, segmented=r["segmented"], folded=r["folded"], chunk_id=r["chunk_id"])
+        return StoredChunk(row=r["row"], chunk=chunk, embed_hash=r["embed_hash"])

@@ -1,0 +1,104 @@
+"""The things that flow between indexing stages: frozen dataclasses with content-derived ids."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class SourceFormat(StrEnum):
+    TEXT = "txt"
+    MARKDOWN = "md"
+    HTML = "html"
+    PDF = "pdf"
+    DOCX = "docx"
+
+
+class EmbedKind(StrEnum):
+    QUERY = "query"
+    PASSAGE = "passage"
+
+
+@dataclass(frozen=True)
+class RawDocument:
+    """What a loader read from one file, before cleaning."""
+
+    text: str
+    format: SourceFormat
+    encoding: str | None = None
+    title: str | None = None  # a title the format carries (HTML <title>, DOCX properties, Markdown "# ")
+    date: str | None = None  # a date the format carries (HTML meta), ISO "YYYY-MM-DD"
+
+
+@dataclass(frozen=True)
+class Document:
+    """One indexed file.  `text` is the normalised text that chunk offsets index."""
+
+    source: str  # path relative to the corpus root, with "/" separators
+    title: str
+    text: str
+    sha256: str  # of the file's bytes
+    format: SourceFormat
+    date: str | None = None  # report/publication date, ISO "YYYY-MM-DD"
+    provinces: tuple[str, ...] = ()  # provinces the document is about, most salient first
+    encoding: str | None = None
+    size: int = 0
+
+
+def chunk_id_for(source: str, start: int, text: str) -> str:
+    return hashlib.sha256(f"{source}\x00{start}\x00{text}".encode()).hexdigest()[:20]
+
+
+def embed_hash_for(embed_text: str) -> str:
+    return hashlib.sha256(embed_text.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage of a document: `document.text[start:end] == text`."""
+
+    source: str
+    ordinal: int
+    start: int
+    end: int
+    text: str
+    title: str = ""
+    segmented: str = ""  # underthesea word segmentation, lower case ("quảng_nam có bao_nhiêu ...")
+    folded: str = ""  # the same without diacritics ("quang_nam co bao_nhieu ...")
+    chunk_id: str = field(default="")
+
+    def __post_init__(self) -> None:
+        if not self.chunk_id:
+            object.__setattr__(self, "chunk_id", chunk_id_for(self.source, self.start, self.text))
+
+    @property
+    def embed_text(self) -> str:
+        """What the embedder sees: the title gives a passage its context."""
+        return f"{self.title}\n{self.text}" if self.title else self.text
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    source: str
+    reason: str
+
+
+@dataclass
+class IndexSummary:
+    """What an indexing run did, for the CLI's summary and the tests."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    skipped: list[SkippedFile] = field(default_factory=list)
+    chunks: int = 0
+    embedded_chunks: int = 0
+    published: bool = False
+    generation: str | None = None
+    index_dir: str = ""
+
+    @property
+    def documents(self) -> int:
+        return len(self.added) + len(self.updated) + len(self.unchanged)
