@@ -15,8 +15,31 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from indexer.types import Chunk, Document
 
-_ABBREVIATIONS = ("TP", "Tp", "tp", "TS", "ThS", "Ths", "GS", "PGS", "BS", "KS", "CN", "Nxb", "NXB", "St", "Th",
-                  "No", "Mr", "Mrs", "Dr", "v.v", "P", "Q", "H")
+_ABBREVIATIONS = (
+    "TP",
+    "Tp",
+    "tp",
+    "TS",
+    "ThS",
+    "Ths",
+    "GS",
+    "PGS",
+    "BS",
+    "KS",
+    "CN",
+    "Nxb",
+    "NXB",
+    "St",
+    "Th",
+    "No",
+    "Mr",
+    "Mrs",
+    "Dr",
+    "v.v",
+    "P",
+    "Q",
+    "H",
+)
 _NOT_AFTER = "".join(r"(?<!\b" + re.escape(a) + r"\.)" for a in _ABBREVIATIONS)
 SENTENCE_END = rf"(?<=[.!?…])(?<![A-ZĐ]\.){_NOT_AFTER}\s+"
 CLAUSE_END = r"(?<=[;:])\s+"
@@ -59,8 +82,10 @@ class Chunker:
             cursor = start + 1
         merged: list[tuple[int, int]] = []
         for start, end in spans:
-            if merged and merged[-1][1] - merged[-1][0] < self.settings.min_size and (
-                max(end, merged[-1][1]) - merged[-1][0] <= self.settings.size + self.settings.overlap
+            if (
+                merged
+                and merged[-1][1] - merged[-1][0] < self.settings.min_size
+                and (max(end, merged[-1][1]) - merged[-1][0] <= self.settings.size + self.settings.overlap)
             ):
                 merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
             else:
@@ -69,7 +94,13 @@ class Chunker:
 
     def split(self, document: Document) -> list[Chunk]:
         return [
-            Chunk(source=document.source, ordinal=i, start=start, end=end, text=document.text[start:end],
-                  title=document.title)
+            Chunk(
+                source=document.source,
+                ordinal=i,
+                start=start,
+                end=end,
+                text=document.text[start:end],
+                title=document.title,
+            )
             for i, (start, end) in enumerate(self.spans(document.text))
         ]

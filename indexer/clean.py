@@ -21,10 +21,82 @@ from indexer.dates import date_line_kind
 from indexer.vietnamese import fold
 
 _UI_TOKENS = frozenset(
-    """mac dinh co chu font in bai ban print email e-mail gui chia se share tweet like facebook zalo twitter
-    binh luan luu tin phong to thu nho a go top ve dau trang len back tro lai quay xem them doc tiep loading
-    dang tai chi tiet home rss sitemap lien he nhap ky tim kiem search menu zoom reset nghe audio copy link
-    sao chep trang truoc sau next prev previous cd""".split()
+    [
+        "mac",
+        "dinh",
+        "co",
+        "chu",
+        "font",
+        "in",
+        "bai",
+        "ban",
+        "print",
+        "email",
+        "e-mail",
+        "gui",
+        "chia",
+        "se",
+        "share",
+        "tweet",
+        "like",
+        "facebook",
+        "zalo",
+        "twitter",
+        "binh",
+        "luan",
+        "luu",
+        "tin",
+        "phong",
+        "to",
+        "thu",
+        "nho",
+        "a",
+        "go",
+        "top",
+        "ve",
+        "dau",
+        "trang",
+        "len",
+        "back",
+        "tro",
+        "lai",
+        "quay",
+        "xem",
+        "them",
+        "doc",
+        "tiep",
+        "loading",
+        "dang",
+        "tai",
+        "chi",
+        "tiet",
+        "home",
+        "rss",
+        "sitemap",
+        "lien",
+        "he",
+        "nhap",
+        "ky",
+        "tim",
+        "kiem",
+        "search",
+        "menu",
+        "zoom",
+        "reset",
+        "nghe",
+        "audio",
+        "copy",
+        "link",
+        "sao",
+        "chep",
+        "trang",
+        "truoc",
+        "sau",
+        "next",
+        "prev",
+        "previous",
+        "cd",
+    ]
 )
 _RELATED_HEADINGS = frozenset(
     """tin lien quan|bai viet lien quan|tin bai lien quan|tin cung chuyen muc|bai cung chuyen muc|cac tin khac|
@@ -34,11 +106,15 @@ _RELATED_HEADINGS = frozenset(
     video noi bat|tin tuc khac|bai viet khac|tin anh|binh chon|tham do y kien|thong ke truy cap|
     thong ke""".replace("\n", "").split("|")
 )
-_COUNTER = re.compile(r"(luot truy cap|dang truy cap|dang truc tuyen|nguoi truc tuyen|truc tuyen|truy cap|"
-                      r"luot xem|so luot|online|visitors?|hom nay|tuan nay|thang nay)")
+_COUNTER = re.compile(
+    r"(luot truy cap|dang truy cap|dang truc tuyen|nguoi truc tuyen|truc tuyen|truy cap|"
+    r"luot xem|so luot|online|visitors?|hom nay|tuan nay|thang nay)"
+)
 _POLL = re.compile(r"(\d+\s*phieu\b|tong so phieu|\bbinh chon\b|\bbieu quyet\b|ket qua tham do|\d+\s*luot binh chon)")
-_READER_QUESTION = re.compile(r"\b(theo ban|ban (co|nghi|thay|danh gia|quan tam|biet)|y kien cua ban|"
-                              r"danh gia cua ban|ban doc)\b.*\?\s*$")
+_READER_QUESTION = re.compile(
+    r"\b(theo ban|ban (co|nghi|thay|danh gia|quan tam|biet)|y kien cua ban|"
+    r"danh gia cua ban|ban doc)\b.*\?\s*$"
+)
 _LOADING = re.compile(r"^(loading|dang tai|please wait|vui long cho)\W*$")
 _URL = re.compile(r"(https?://\S+|www\.\S+|\S+\.(png|jpe?g|gif|svg|webp)\b)", re.IGNORECASE)
 _WORDS = re.compile(r"[^\W_]+")

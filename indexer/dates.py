@@ -9,7 +9,7 @@ from enum import StrEnum
 
 _TIME = r"(?:\s*,?\s*(?:lúc\s*)?\d{1,2}[:h]\d{2}(?::\d{2})?\s*(?:[AaPp][Mm]|SA|CH|GMT[+\d:]*)?)"
 _NUMERIC = re.compile(rf"(?<!\d)(\d{{1,2}})[/.-](\d{{1,2}})[/.-](\d{{4}})(?!\d)({_TIME})?")
-_ISO = re.compile(rf"(?<!\d)(\d{{4}})-(\d{{2}})-(\d{{2}})(?:[T ]\d{{2}}:\d{{2}}(?::\d{{2}})?\S*)?")
+_ISO = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2})?\S*)?")
 _TEXTUAL = re.compile(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.IGNORECASE)
 _WEEKDAY = re.compile(r"\b(thứ\s*(hai|ba|tư|năm|sáu|bảy|bẩy|[2-7])|chủ\s*nhật|cn)\b", re.IGNORECASE)
 _LABEL = re.compile(
@@ -38,9 +38,11 @@ def _numeric(match: re.Match[str]) -> str | None:
 def find_date(text: str) -> str | None:
     """The first full date in `text` as ISO "YYYY-MM-DD", or None."""
     found: list[tuple[int, str]] = []
-    for pattern, convert in ((_ISO, lambda m: _make(int(m[1]), int(m[2]), int(m[3]))),
-                             (_NUMERIC, _numeric),
-                             (_TEXTUAL, lambda m: _make(int(m[3]), int(m[2]), int(m[1])))):
+    for pattern, convert in (
+        (_ISO, lambda m: _make(int(m[1]), int(m[2]), int(m[3]))),
+        (_NUMERIC, _numeric),
+        (_TEXTUAL, lambda m: _make(int(m[3]), int(m[2]), int(m[1]))),
+    ):
         for match in pattern.finditer(text):
             value = convert(match)
             if value:
@@ -60,7 +62,7 @@ def date_line_kind(line: str) -> DateLine | None:
     if date_match is None:
         return None
     labelled = bool(_LABEL.search(line))
-    rest = line[: date_match.start()] + " " + line[date_match.end():]
+    rest = line[: date_match.start()] + " " + line[date_match.end() :]
     rest = _LABEL.sub(" ", _WEEKDAY.sub(" ", rest))
     rest = re.sub(r"\b(ngày|lúc)\b", " ", rest, flags=re.IGNORECASE)
     rest = re.sub(rf"{_TIME}", " ", rest)
@@ -79,11 +81,11 @@ def publication_date(lines: list[str], head: int = 15) -> str | None:
     """The report's own date: a labelled date anywhere near the top, else a date line with a time,
     else a bare date line that is not the portal's clock."""
     best: tuple[int, str] | None = None
-    for i, line in enumerate(lines[:head]):
+    for _i, line in enumerate(lines[:head]):
         kind = date_line_kind(line)
         if kind is None:
             label = _LABEL.search(line)
-            value = find_date(line[label.end():]) if label else None
+            value = find_date(line[label.end() :]) if label else None
             if value:
                 return value
             continue

@@ -101,7 +101,8 @@ class SentenceTransformerEmbedder:
     @property
     def dim(self) -> int:
         self.load()
-        return int(self._model.get_sentence_embedding_dimension())
+        getter = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        return int(getter())
 
     def load(self) -> None:
         if self._model is not None:
@@ -115,8 +116,9 @@ class SentenceTransformerEmbedder:
             torch.set_num_threads(self.threads)
         local = Path(self.name_or_path).expanduser()
         try:
-            model = SentenceTransformer(str(local) if local.exists() else self.name_or_path, device="cpu",
-                                        local_files_only=True)
+            model = SentenceTransformer(
+                str(local) if local.exists() else self.name_or_path, device="cpu", local_files_only=True
+            )
         except (OSError, ValueError) as exc:
             raise ValueError(
                 f"sentence-transformers model {self.name_or_path!r} is not on this machine "
@@ -135,9 +137,13 @@ class SentenceTransformerEmbedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         prefix = self._prompts.get(kind, "")
-        vectors = self._model.encode([prefix + t for t in texts], batch_size=self.batch_size,
-                                     normalize_embeddings=True, convert_to_numpy=True,
-                                     show_progress_bar=False)
+        vectors = self._model.encode(
+            [prefix + t for t in texts],
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
         return _normalise(vectors)
 
 

@@ -50,18 +50,22 @@ class Gazetteer:
                 (strict if p.ambiguous else plain).append(form)
         self._plain = _pattern(plain, re.IGNORECASE)
         self._strict = _pattern(strict)  # capitalised only: "Hòa Bình" the province, not "hòa bình"
-        self._strict_prefixed = _pattern([f"{k} {s}" for s in strict for k in ("tỉnh", "thành phố", "tp")],
-                                         re.IGNORECASE)
+        self._strict_prefixed = _pattern(
+            [f"{k} {s}" for s in strict for k in ("tỉnh", "thành phố", "tp")], re.IGNORECASE
+        )
         folded = sorted(self._by_folded)
         self._folded = _pattern(folded)
-        self._folded_plain = _pattern([fold(normalize_tones(f)).lower() for p in provinces if not p.ambiguous
-                                       for f in (p.name, *p.aliases)])
+        self._folded_plain = _pattern(
+            [fold(normalize_tones(f)).lower() for p in provinces if not p.ambiguous for f in (p.name, *p.aliases)]
+        )
 
     @classmethod
     def load(cls, path: Path = DATA_FILE) -> Gazetteer:
         data = json.loads(path.read_text(encoding="utf-8"))
-        provinces = [Province(r["name"], r["kind"], tuple(r["aliases"]), r["ambiguous"], r["since_2025"])
-                     for r in data["provinces"]]
+        provinces = [
+            Province(r["name"], r["kind"], tuple(r["aliases"]), r["ambiguous"], r["since_2025"])
+            for r in data["provinces"]
+        ]
         return cls(provinces, data["merger_date"])
 
     # -- lookups -------------------------------------------------------------------------------------

@@ -8,11 +8,54 @@ from bs4 import BeautifulSoup, NavigableString, Tag
 
 from indexer.dates import find_date
 
-_DROP_TAGS = {"script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe", "svg",
-              "button", "select", "template", "head", "menu"}
-_BLOCK_TAGS = {"p", "div", "section", "article", "main", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5",
-               "h6", "tr", "table", "blockquote", "pre", "figure", "figcaption", "dd", "dt", "dl", "hr",
-               "br", "td", "th", "address", "caption"}
+_DROP_TAGS = {
+    "script",
+    "style",
+    "noscript",
+    "nav",
+    "header",
+    "footer",
+    "aside",
+    "form",
+    "iframe",
+    "svg",
+    "button",
+    "select",
+    "template",
+    "head",
+    "menu",
+}
+_BLOCK_TAGS = {
+    "p",
+    "div",
+    "section",
+    "article",
+    "main",
+    "li",
+    "ul",
+    "ol",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "tr",
+    "table",
+    "blockquote",
+    "pre",
+    "figure",
+    "figcaption",
+    "dd",
+    "dt",
+    "dl",
+    "hr",
+    "br",
+    "td",
+    "th",
+    "address",
+    "caption",
+}
 _CHROME_ATTR = re.compile(
     r"(^|[-_ ])(nav|navbar|menu|breadcrumbs?|sidebar|side-bar|footer|header|share|social|comments?|related|"
     r"banner|adv?|ads|advert|poll|vote|survey|widget|counter|stats|login|search|toolbar|font-?size|print)"

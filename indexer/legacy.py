@@ -15,20 +15,80 @@ from indexer.vietnamese import vietnamese_ratio
 
 # --- TCVN3 (ABC): one byte per letter; toned capitals live in a separate font and come out lower case.
 _TCVN3_LOWER = {
-    "à": "µ", "á": "¸", "ả": "¶", "ã": "·", "ạ": "¹",
-    "ă": "¨", "ằ": "»", "ắ": "¾", "ẳ": "¼", "ẵ": "½", "ặ": "Æ",
-    "â": "©", "ầ": "Ç", "ấ": "Ê", "ẩ": "È", "ẫ": "É", "ậ": "Ë",
+    "à": "µ",
+    "á": "¸",
+    "ả": "¶",
+    "ã": "·",
+    "ạ": "¹",
+    "ă": "¨",
+    "ằ": "»",
+    "ắ": "¾",
+    "ẳ": "¼",
+    "ẵ": "½",
+    "ặ": "Æ",
+    "â": "©",
+    "ầ": "Ç",
+    "ấ": "Ê",
+    "ẩ": "È",
+    "ẫ": "É",
+    "ậ": "Ë",
     "đ": "®",
-    "è": "Ì", "é": "Ð", "ẻ": "Î", "ẽ": "Ï", "ẹ": "Ñ",
-    "ê": "ª", "ề": "Ò", "ế": "Õ", "ể": "Ó", "ễ": "Ô", "ệ": "Ö",
-    "ì": "×", "í": "Ý", "ỉ": "Ø", "ĩ": "Ü", "ị": "Þ",
-    "ò": "ß", "ó": "ã", "ỏ": "á", "õ": "â", "ọ": "ä",
-    "ô": "«", "ồ": "å", "ố": "è", "ổ": "æ", "ỗ": "ç", "ộ": "é",
-    "ơ": "¬", "ờ": "ê", "ớ": "í", "ở": "ë", "ỡ": "ì", "ợ": "î",
-    "ù": "ï", "ú": "ó", "ủ": "ñ", "ũ": "ò", "ụ": "ô",
-    "ư": "\u00ad", "ừ": "õ", "ứ": "ø", "ử": "ö", "ữ": "÷", "ự": "ù",
-    "ỳ": "ú", "ý": "ý", "ỷ": "û", "ỹ": "ü", "ỵ": "þ",
-    "Ă": "¡", "Â": "¢", "Đ": "§", "Ê": "£", "Ô": "¤", "Ơ": "¥", "Ư": "¦",
+    "è": "Ì",
+    "é": "Ð",
+    "ẻ": "Î",
+    "ẽ": "Ï",
+    "ẹ": "Ñ",
+    "ê": "ª",
+    "ề": "Ò",
+    "ế": "Õ",
+    "ể": "Ó",
+    "ễ": "Ô",
+    "ệ": "Ö",
+    "ì": "×",
+    "í": "Ý",
+    "ỉ": "Ø",
+    "ĩ": "Ü",
+    "ị": "Þ",
+    "ò": "ß",
+    "ó": "ã",
+    "ỏ": "á",
+    "õ": "â",
+    "ọ": "ä",
+    "ô": "«",
+    "ồ": "å",
+    "ố": "è",
+    "ổ": "æ",
+    "ỗ": "ç",
+    "ộ": "é",
+    "ơ": "¬",
+    "ờ": "ê",
+    "ớ": "í",
+    "ở": "ë",
+    "ỡ": "ì",
+    "ợ": "î",
+    "ù": "ï",
+    "ú": "ó",
+    "ủ": "ñ",
+    "ũ": "ò",
+    "ụ": "ô",
+    "ư": "\u00ad",
+    "ừ": "õ",
+    "ứ": "ø",
+    "ử": "ö",
+    "ữ": "÷",
+    "ự": "ù",
+    "ỳ": "ú",
+    "ý": "ý",
+    "ỷ": "û",
+    "ỹ": "ü",
+    "ỵ": "þ",
+    "Ă": "¡",
+    "Â": "¢",
+    "Đ": "§",
+    "Ê": "£",
+    "Ô": "¤",
+    "Ơ": "¥",
+    "Ư": "¦",
 }
 _TCVN3_TO_UNICODE = str.maketrans({v: k for k, v in _TCVN3_LOWER.items()})
 
@@ -77,14 +137,20 @@ def _build_vni() -> None:
 def _add_vni(base: str, mod: str, decomposed: str) -> None:
     letter = unicodedata.normalize("NFC", decomposed)
     base_code = {"ơ": "ô", "ư": "ö"}.get(base, base)
-    for b, m, out in ((base_code, mod, letter), (base_code.upper(), mod.upper(), letter.upper()),
-                      (base_code.upper(), mod, letter.upper())):
+    for b, m, out in (
+        (base_code, mod, letter),
+        (base_code.upper(), mod.upper(), letter.upper()),
+        (base_code.upper(), mod, letter.upper()),
+    ):
         _VNI_DECODE.setdefault(b + m, out)
 
 
 _build_vni()
-_VNI_ENCODE = {v: k for k, v in sorted(_VNI_DECODE.items(), key=lambda kv: -len(kv[0]))
-               if not (len(k) == 2 and k[0].isupper() and k[1].islower())}
+_VNI_ENCODE = {
+    v: k
+    for k, v in sorted(_VNI_DECODE.items(), key=lambda kv: -len(kv[0]))
+    if not (len(k) == 2 and k[0].isupper() and k[1].islower())
+}
 _VNI_PATTERN = re.compile("|".join(re.escape(k) for k in sorted(_VNI_DECODE, key=len, reverse=True)))
 
 

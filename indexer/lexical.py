@@ -49,7 +49,7 @@ def query_tokens(syllables: Sequence[str], vocabulary: dict[str, int], max_n: in
     tokens = list(syllables)
     for n in range(2, max_n + 1):
         for i in range(len(syllables) - n + 1):
-            gram = "_".join(syllables[i:i + n])
+            gram = "_".join(syllables[i : i + n])
             if gram in vocabulary:
                 tokens.append(gram)
     return tokens

@@ -32,7 +32,7 @@ def load_markdown(data: bytes) -> RawDocument:
     text = _MD_LINK.sub(r"\1", text)
     text = _MD_HEADING.sub(r"\1", text)
     text = _MD_EMPHASIS.sub(r"\2", text)
-    title = _MD_LINK.sub(r"\1", heading.group(1)).strip() if heading else None
+    title = _MD_EMPHASIS.sub(r"\2", _MD_LINK.sub(r"\1", heading.group(1))).strip() if heading else None
     return RawDocument(text=text, format=SourceFormat.MARKDOWN, encoding=encoding, title=title or None)
 
 
@@ -81,8 +81,11 @@ def load_docx(data: bytes) -> RawDocument:
         if tag == "p":
             paragraph = docx.text.paragraph.Paragraph(block, document)
             text = paragraph.text.strip()
-            if text and title is None and paragraph.style is not None and (
-                paragraph.style.name in ("Title", "Heading 1")
+            if (
+                text
+                and title is None
+                and paragraph.style is not None
+                and (paragraph.style.name in ("Title", "Heading 1"))
             ):
                 title = text
             lines.append(text)

@@ -19,7 +19,8 @@ def _title_from_lines(lines: list[str]) -> str | None:
     for line in lines[:6]:
         line = _CREDIT.sub("", line).strip()
         words = line.split()
-        if 3 <= len(words) <= 40 and date_line_kind(line) is None:
+        alphabetic = sum(any(ch.isalpha() for ch in w) for w in words)
+        if 3 <= len(words) <= 40 and alphabetic >= 2 and date_line_kind(line) is None:
             return line.rstrip(" .:")
     return None
 

@@ -8,13 +8,28 @@ import unicodedata
 
 from indexer.vietnamese import is_syllable, normalize_tones
 
-_CHAR_FIXES = str.maketrans({
-    "\u00d0": "Đ",  # Latin capital eth, typed for Đ on some keyboards
-    "\u00f0": "đ",
-    "\u00a0": " ", "\u2007": " ", "\u202f": " ", "\u3000": " ", "\t": " ", "\f": "\n", "\v": "\n",
-    "\u2028": "\n", "\u2029": "\n", "\r": "\n",
-    "\u200b": None, "\u200c": None, "\u200d": None, "\ufeff": None, "\u00ad": None, "\u2060": None,
-})
+_CHAR_FIXES = str.maketrans(
+    {
+        "\u00d0": "Đ",  # Latin capital eth, typed for Đ on some keyboards
+        "\u00f0": "đ",
+        "\u00a0": " ",
+        "\u2007": " ",
+        "\u202f": " ",
+        "\u3000": " ",
+        "\t": " ",
+        "\f": "\n",
+        "\v": "\n",
+        "\u2028": "\n",
+        "\u2029": "\n",
+        "\r": "\n",
+        "\u200b": None,
+        "\u200c": None,
+        "\u200d": None,
+        "\ufeff": None,
+        "\u00ad": None,
+        "\u2060": None,
+    }
+)
 _SPACES = re.compile(r"[ \u2000-\u200a\u205f]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
 # "cho08 đơn vị" -> "cho 08 đơn vị": a Vietnamese word glued to a number ("Mbps20", "mp3" stay).

@@ -71,8 +71,15 @@ def scan_corpus(corpus_dir: Path) -> tuple[list[tuple[str, Path]], list[SkippedF
 
 
 class Indexer:
-    def __init__(self, embedder: Embedder, chunker: Chunker | None = None, gazetteer: Gazetteer | None = None,
-                 max_file_bytes: int = DEFAULT_MAX_FILE_BYTES, batch_size: int = 32, progress: bool = True) -> None:
+    def __init__(
+        self,
+        embedder: Embedder,
+        chunker: Chunker | None = None,
+        gazetteer: Gazetteer | None = None,
+        max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+        batch_size: int = 32,
+        progress: bool = True,
+    ) -> None:
         self.embedder = embedder
         self.chunker = chunker or Chunker()
         self.gazetteer = gazetteer
@@ -119,8 +126,9 @@ class Indexer:
         except IndexLoadError:
             return None
 
-    def _run(self, corpus_dir: Path, layout: IndexLayout, previous: PublishedIndex | None,
-             summary: IndexSummary) -> None:
+    def _run(
+        self, corpus_dir: Path, layout: IndexLayout, previous: PublishedIndex | None, summary: IndexSummary
+    ) -> None:
         files, summary.skipped = scan_corpus(corpus_dir)
         reuse_documents = previous is not None and self._same_processing(previous.manifest)
         old_docs = {d.source: d for d in previous.store.documents()} if previous else {}
@@ -201,16 +209,32 @@ class Indexer:
             out = []
             for c in pieces:
                 seg = segment(c.text)
-                out.append(Chunk(source=c.source, ordinal=c.ordinal, start=c.start, end=c.end, text=c.text,
-                                 title=c.title, segmented=seg, folded=fold(seg), chunk_id=c.chunk_id))
+                out.append(
+                    Chunk(
+                        source=c.source,
+                        ordinal=c.ordinal,
+                        start=c.start,
+                        end=c.end,
+                        text=c.text,
+                        title=c.title,
+                        segmented=seg,
+                        folded=fold(seg),
+                        chunk_id=c.chunk_id,
+                    )
+                )
         return document, out
 
-    def _vectors(self, chunks: list[tuple[Chunk, str]], previous: PublishedIndex | None,
-                 old_rows: dict[str, int], summary: IndexSummary) -> np.ndarray:
+    def _vectors(
+        self,
+        chunks: list[tuple[Chunk, str]],
+        previous: PublishedIndex | None,
+        old_rows: dict[str, int],
+        summary: IndexSummary,
+    ) -> np.ndarray:
         self.embedder.load()
         vectors = np.zeros((len(chunks), self.embedder.dim), dtype=np.float32)
         todo = []
-        for i, (chunk, embed_hash) in enumerate(chunks):
+        for i, (_chunk, embed_hash) in enumerate(chunks):
             row = old_rows.get(embed_hash)
             if previous is not None and row is not None:
                 vectors[i] = previous.vectors[row]
@@ -219,10 +243,12 @@ class Indexer:
         summary.embedded_chunks = len(todo)
         # Longest first: similar lengths batch together and the bar's estimate is pessimistic, not rosy.
         todo.sort(key=lambda i: -len(chunks[i][0].embed_text))
-        with tqdm(total=len(todo), desc="embedding", unit="chunk", disable=not self.progress, leave=False) as bar, \
-                self.timer.stage("embed"):
+        with (
+            tqdm(total=len(todo), desc="embedding", unit="chunk", disable=not self.progress, leave=False) as bar,
+            self.timer.stage("embed"),
+        ):
             for start in range(0, len(todo), self.batch_size):
-                batch = todo[start:start + self.batch_size]
+                batch = todo[start : start + self.batch_size]
                 vectors[batch] = self.embedder.embed([chunks[i][0].embed_text for i in batch], EmbedKind.PASSAGE)
                 bar.update(len(batch))
         return vectors
@@ -230,8 +256,9 @@ class Indexer:
     def _same_processing(self, manifest: Manifest) -> bool:
         return manifest.pipeline_version == PIPELINE_VERSION and manifest.chunker == asdict(self.chunker.settings)
 
-    def _write(self, staging: Path, name: str, documents: list[Document], chunks: list[tuple[Chunk, str]],
-               vectors: np.ndarray) -> None:
+    def _write(
+        self, staging: Path, name: str, documents: list[Document], chunks: list[tuple[Chunk, str]], vectors: np.ndarray
+    ) -> None:
         write_store(staging / STORE_NAME, documents, chunks)
         write_dense(staging, vectors)
         LexicalIndex.build([c.text for c, _ in chunks], [c.segmented for c, _ in chunks]).save(staging)

@@ -57,8 +57,10 @@ def open_generation(directory: Path, embedder_id: str | None = None, verify: boo
         raise IndexLoadError(f"index generation {directory.name} is unreadable: {exc}") from exc
     n = len(store)
     if vectors.shape[0] != n or dense.ntotal != n:  # type: ignore[attr-defined]
-        raise IndexLoadError(f"index generation {directory.name} is inconsistent: {n} chunks, "
-                             f"{vectors.shape[0]} vectors, {dense.ntotal} in FAISS")  # type: ignore[attr-defined]
+        raise IndexLoadError(
+            f"index generation {directory.name} is inconsistent: {n} chunks, "
+            f"{vectors.shape[0]} vectors, {dense.ntotal} in FAISS"
+        )  # type: ignore[attr-defined]
     return PublishedIndex(directory, manifest, store, vectors, dense, lexical)
 
 

@@ -48,13 +48,25 @@ def write_store(path: Path, documents: Sequence[Document], chunks: Sequence[tupl
             doc_ids[d.source] = doc_id
             conn.execute(
                 "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (doc_id, d.source, d.title, d.date, json.dumps(list(d.provinces), ensure_ascii=False),
-                 d.sha256, d.format.value, d.encoding, d.size, d.text),
+                (
+                    doc_id,
+                    d.source,
+                    d.title,
+                    d.date,
+                    json.dumps(list(d.provinces), ensure_ascii=False),
+                    d.sha256,
+                    d.format.value,
+                    d.encoding,
+                    d.size,
+                    d.text,
+                ),
             )
         conn.executemany(
-            'INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?)',
-            ((row, c.chunk_id, doc_ids[c.source], c.ordinal, c.start, c.end, c.text, c.segmented, c.folded, h)
-             for row, (c, h) in enumerate(chunks)),
+            "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (
+                (row, c.chunk_id, doc_ids[c.source], c.ordinal, c.start, c.end, c.text, c.segmented, c.folded, h)
+                for row, (c, h) in enumerate(chunks)
+            ),
         )
         conn.commit()
     finally:
@@ -74,9 +86,17 @@ class ChunkStore:
 
     @staticmethod
     def _document(r: sqlite3.Row) -> Document:
-        return Document(source=r["source"], title=r["title"], text=r["text"], sha256=r["sha256"],
-                        format=SourceFormat(r["format"]), date=r["date"],
-                        provinces=tuple(json.loads(r["provinces"])), encoding=r["encoding"], size=r["size"])
+        return Document(
+            source=r["source"],
+            title=r["title"],
+            text=r["text"],
+            sha256=r["sha256"],
+            format=SourceFormat(r["format"]),
+            date=r["date"],
+            provinces=tuple(json.loads(r["provinces"])),
+            encoding=r["encoding"],
+            size=r["size"],
+        )
 
     def close(self) -> None:
         self._conn.close()
@@ -113,6 +133,15 @@ class ChunkStore:
 
     def _stored(self, r: sqlite3.Row) -> StoredChunk:
         doc = self._documents[r["doc_id"]]
-        chunk = Chunk(source=doc.source, ordinal=r["ordinal"], start=r["start"], end=r["end"], text=r["text"],
-                      title=doc.title, segmented=r["segmented"], folded=r["folded"], chunk_id=r["chunk_id"])
+        chunk = Chunk(
+            source=doc.source,
+            ordinal=r["ordinal"],
+            start=r["start"],
+            end=r["end"],
+            text=r["text"],
+            title=doc.title,
+            segmented=r["segmented"],
+            folded=r["folded"],
+            chunk_id=r["chunk_id"],
+        )
         return StoredChunk(row=r["row"], chunk=chunk, embed_hash=r["embed_hash"])

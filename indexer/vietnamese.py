@@ -15,14 +15,94 @@ TONE_MARKS = {"\u0300": "huyền", "\u0301": "sắc", "\u0303": "ngã", "\u0309"
 _ALPHABET = frozenset("abcdefghijklmnopqrstuvwxyzăâđêôơư")
 
 ONSETS = (
-    "ngh", "ng", "nh", "ch", "gh", "gi", "kh", "ph", "qu", "th", "tr",
-    "b", "c", "d", "đ", "g", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "x",
+    "ngh",
+    "ng",
+    "nh",
+    "ch",
+    "gh",
+    "gi",
+    "kh",
+    "ph",
+    "qu",
+    "th",
+    "tr",
+    "b",
+    "c",
+    "d",
+    "đ",
+    "g",
+    "h",
+    "k",
+    "l",
+    "m",
+    "n",
+    "p",
+    "r",
+    "s",
+    "t",
+    "v",
+    "x",
 )
 CODAS = ("ch", "ng", "nh", "c", "m", "n", "p", "t")
 # Vowel nuclei without tone, including glides written as vowels (i/y/o/u at the end).
 NUCLEI = frozenset(
-    """a ă â e ê i o ô ơ u ư y ai ao au ay âu ây eo êu ia iê iu oa oă oe oi ôi ơi oo ua uâ uê ui uy uô
-    uơ ưa ưi ươ ưu yê iêu yêu oai oay oao oeo uây uôi uya uyê uyu ươi ươu""".split()
+    [
+        "a",
+        "ă",
+        "â",
+        "e",
+        "ê",
+        "i",
+        "o",
+        "ô",
+        "ơ",
+        "u",
+        "ư",
+        "y",
+        "ai",
+        "ao",
+        "au",
+        "ay",
+        "âu",
+        "ây",
+        "eo",
+        "êu",
+        "ia",
+        "iê",
+        "iu",
+        "oa",
+        "oă",
+        "oe",
+        "oi",
+        "ôi",
+        "ơi",
+        "oo",
+        "ua",
+        "uâ",
+        "uê",
+        "ui",
+        "uy",
+        "uô",
+        "uơ",
+        "ưa",
+        "ưi",
+        "ươ",
+        "ưu",
+        "yê",
+        "iêu",
+        "yêu",
+        "oai",
+        "oay",
+        "oao",
+        "oeo",
+        "uây",
+        "uôi",
+        "uya",
+        "uyê",
+        "uyu",
+        "ươi",
+        "ươu",
+    ]
 )
 # Nuclei that need a coda (never end a syllable) and nuclei that forbid one.
 _NEED_CODA = frozenset({"ă", "â", "iê", "yê", "uâ", "uô", "ươ", "oă", "uyê"})
@@ -70,7 +150,7 @@ def parse_syllable(word: str) -> Syllable | None:
         return None
     candidates = [o for o in ONSETS if base.startswith(o)] + [""]
     for onset in candidates:
-        rest = base[len(onset):]
+        rest = base[len(onset) :]
         for coda in (*CODAS, ""):
             if coda and not rest.endswith(coda):
                 continue

