@@ -72,7 +72,8 @@ def main() -> None:
         )
     not_embedding = total - stages.get("embed", 0.0)
     print(f"all stages but embedding: {not_embedding:.2f} s = {not_embedding / total:.1%} of the total (target <= 15%)")
-    line = f"raw embedder on the same chunks: {raw:.1f} s, {len(chunks) / raw:.1f} chunks/s, {chunk_chars / raw:,.0f} chars/s"
+    line = f"raw embedder on the same chunks: {raw:.1f} s, {len(chunks) / raw:.1f} chunks/s"
+    line += f", {chunk_chars / raw:,.0f} chars/s"
     if tokens:
         line += f", {tokens / raw:,.0f} tokens/s"
     print(line)

@@ -4,6 +4,7 @@ FAISS inner-product index over them (dense.faiss).  Flat (exact) up to `HNSW_FRO
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -12,11 +13,12 @@ FAISS_NAME = "dense.faiss"
 HNSW_FROM = 200_000
 
 
-def build_faiss(vectors: np.ndarray) -> object:
+def build_faiss(vectors: np.ndarray) -> Any:
     import faiss
 
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     dim = vectors.shape[1]
+    index: Any
     if len(vectors) >= HNSW_FROM:
         index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = 80
@@ -38,7 +40,7 @@ def read_vectors(directory: Path) -> np.ndarray:
     return np.load(directory / VECTORS_NAME, mmap_mode="r")
 
 
-def read_faiss(directory: Path) -> object:
+def read_faiss(directory: Path) -> Any:
     import faiss
 
     index = faiss.read_index(str(directory / FAISS_NAME))

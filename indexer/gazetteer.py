@@ -41,7 +41,8 @@ class Gazetteer:
         self.merger_date = merger_date
         self._by_form: dict[str, str] = {}
         self._by_folded: dict[str, str] = {}
-        plain, strict = [], []
+        plain: list[str] = []
+        strict: list[str] = []
         for p in provinces:
             for form in (p.name, *p.aliases):
                 form = normalize_tones(form)

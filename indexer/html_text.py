@@ -102,7 +102,7 @@ def html_to_text(html: str) -> tuple[str, str | None, str | None]:
             break
     date = None
     for meta in soup.find_all("meta"):
-        key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").lower()
+        key = str(meta.get("property") or meta.get("name") or meta.get("itemprop") or "").lower()
         if key in ("article:published_time", "datepublished", "pubdate", "date", "dc.date.issued"):
             date = find_date(str(meta.get("content") or ""))
             if date:

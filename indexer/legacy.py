@@ -128,10 +128,10 @@ def _build_vni() -> None:
         for tone, mod in _TONES.items():
             _add_vni(base, mod, base + tone)
     for base in "aeo":
-        for tone, mod in _CIRCUMFLEX.items():
-            _add_vni(base, mod, base + "\u0302" + (tone or ""))
-    for tone, mod in _BREVE.items():
-        _add_vni("a", mod, "a\u0306" + (tone or ""))
+        for circumflex_tone, mod in _CIRCUMFLEX.items():
+            _add_vni(base, mod, base + "\u0302" + (circumflex_tone or ""))
+    for breve_tone, mod in _BREVE.items():
+        _add_vni("a", mod, "a\u0306" + (breve_tone or ""))
 
 
 def _add_vni(base: str, mod: str, decomposed: str) -> None:

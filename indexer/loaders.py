@@ -69,6 +69,8 @@ def load_docx(data: bytes) -> RawDocument:
     import zipfile
 
     import docx
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
 
     try:
         document = docx.Document(io.BytesIO(data))
@@ -79,7 +81,7 @@ def load_docx(data: bytes) -> RawDocument:
     for block in document.element.body.iterchildren():
         tag = block.tag.rsplit("}", 1)[-1]
         if tag == "p":
-            paragraph = docx.text.paragraph.Paragraph(block, document)
+            paragraph = Paragraph(block, document)
             text = paragraph.text.strip()
             if (
                 text
@@ -90,7 +92,7 @@ def load_docx(data: bytes) -> RawDocument:
                 title = text
             lines.append(text)
         elif tag == "tbl":
-            table = docx.table.Table(block, document)
+            table = Table(block, document)
             for row in table.rows:
                 cells = [cell.text.strip() for cell in row.cells]
                 lines.append(" | ".join(c for c in cells if c))

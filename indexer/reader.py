@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -21,7 +22,7 @@ class PublishedIndex:
     manifest: Manifest
     store: ChunkStore
     vectors: np.ndarray  # memory-mapped, row i = chunk row i
-    dense: object  # faiss.Index
+    dense: Any  # faiss.Index
     lexical: LexicalIndex
 
     @property
