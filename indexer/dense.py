@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 VECTORS_NAME = "vectors.npy"
+UNIT_VECTORS_NAME = "unit_vectors.npy"
 FAISS_NAME = "dense.faiss"
 HNSW_FROM = 200_000
 
@@ -29,15 +30,16 @@ def build_faiss(vectors: np.ndarray) -> Any:
     return index
 
 
-def write_dense(directory: Path, vectors: np.ndarray) -> None:
+def write_dense(directory: Path, vectors: np.ndarray, unit_vectors: np.ndarray) -> None:
     import faiss
 
     np.save(directory / VECTORS_NAME, np.ascontiguousarray(vectors, dtype=np.float32))
+    np.save(directory / UNIT_VECTORS_NAME, np.ascontiguousarray(unit_vectors, dtype=np.float32))
     faiss.write_index(build_faiss(vectors), str(directory / FAISS_NAME))
 
 
-def read_vectors(directory: Path) -> np.ndarray:
-    return np.load(directory / VECTORS_NAME, mmap_mode="r")
+def read_vectors(directory: Path, name: str = VECTORS_NAME) -> np.ndarray:
+    return np.load(directory / name, mmap_mode="r")
 
 
 def read_faiss(directory: Path) -> Any:

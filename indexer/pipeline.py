@@ -31,11 +31,13 @@ from indexer.loaders import is_supported, load_bytes
 from indexer.manifest import MANIFEST_NAME, PIPELINE_VERSION, Manifest, file_digest
 from indexer.metadata import build_document
 from indexer.reader import PublishedIndex, open_generation
-from indexer.store import STORE_NAME, write_store
+from indexer.store import STORE_NAME, unit_hash, write_store
 from indexer.types import Chunk, Document, EmbedKind, IndexSummary, SkippedFile, embed_hash_for
+from indexer.units import unit_spans
 from indexer.vietnamese import fold
 
 DEFAULT_MAX_FILE_BYTES = 50 * 1024 * 1024
+UnitRecord = tuple[str, int, int, str]  # source, start, end, embed hash
 
 
 class StageTimer:
@@ -133,13 +135,19 @@ class Indexer:
         reuse_documents = previous is not None and self._same_processing(previous.manifest)
         old_docs = {d.source: d for d in previous.store.documents()} if previous else {}
         old_chunks: dict[str, list[tuple[Chunk, str]]] = defaultdict(list)
-        old_vectors: dict[str, int] = {}
+        old_units: dict[str, list[UnitRecord]] = defaultdict(list)
+        old_chunk_rows: dict[str, int] = {}
+        old_unit_rows: dict[str, int] = {}
         if previous is not None:
             for stored in previous.store.all_chunks():
                 old_chunks[stored.chunk.source].append((stored.chunk, stored.embed_hash))
-                old_vectors[stored.embed_hash] = stored.row
+                old_chunk_rows[stored.embed_hash] = stored.row
+            for unit in previous.store.all_units():
+                old_units[unit.source].append((unit.source, unit.start, unit.end, unit.embed_hash))
+                old_unit_rows[unit.embed_hash] = unit.row
         documents: list[Document] = []
         chunks: list[tuple[Chunk, str]] = []
+        units: list[UnitRecord] = []
         for source, path in tqdm(files, desc="reading", unit="file", disable=not self.progress, leave=False):
             try:
                 data, size = self._read(path)
@@ -148,9 +156,10 @@ class Indexer:
                 if reuse_documents and old is not None and old.sha256 == sha:
                     documents.append(old)
                     chunks.extend(old_chunks[source])
+                    units.extend(old_units[source])
                     summary.unchanged.append(source)
                     continue
-                document, doc_chunks = self._process(source, path, data, sha, size)
+                document, doc_chunks, spans = self._process(source, path, data, sha, size)
             except SkipFile as exc:
                 summary.skipped.append(SkippedFile(source, str(exc)))
                 continue
@@ -159,6 +168,7 @@ class Indexer:
                 continue
             documents.append(document)
             chunks.extend((c, embed_hash_for(c.embed_text)) for c in doc_chunks)
+            units.extend((source, a, b, unit_hash(document.text[a:b])) for a, b in spans)
             (summary.updated if source in old_docs else summary.added).append(source)
         current = {d.source for d in documents}
         summary.removed = sorted(s for s in old_docs if s not in current)
@@ -169,11 +179,20 @@ class Indexer:
         if previous is not None and reuse_documents and not (summary.added or summary.updated or summary.removed):
             summary.generation = previous.generation
             return  # up to date: nothing to publish
-        vectors = self._vectors(chunks, previous, old_vectors, summary)
+        texts = {d.source: d.text for d in documents}
+        chunk_vectors = self._vectors(
+            [(c.embed_text, h) for c, h in chunks], previous.vectors if previous else None, old_chunk_rows, summary
+        )
+        unit_vectors = self._vectors(
+            [(texts[src][a:b], h) for src, a, b, h in units],
+            previous.unit_vectors if previous else None,
+            old_unit_rows,
+            None,
+        )
         with self.timer.stage("write"):
             name = layout.next_name()
             staging = layout.staging_dir(name)
-            self._write(staging, name, documents, chunks, vectors)
+            self._write(staging, name, documents, chunks, units, chunk_vectors, unit_vectors)
             layout.publish(staging, name)
             layout.collect_garbage()
         summary.published, summary.generation = True, name
@@ -197,7 +216,9 @@ class Indexer:
                 raise SkipFile("file grew past the size limit while indexing")
             return data, len(data)
 
-    def _process(self, source: str, path: Path, data: bytes, sha: str, size: int) -> tuple[Document, list[Chunk]]:
+    def _process(
+        self, source: str, path: Path, data: bytes, sha: str, size: int
+    ) -> tuple[Document, list[Chunk], list[tuple[int, int]]]:
         assert self.gazetteer is not None
         with self.timer.stage("load"):
             raw = load_bytes(path, data)
@@ -205,6 +226,7 @@ class Indexer:
             document = build_document(source, raw, sha, size, self.gazetteer)
         with self.timer.stage("chunk"):
             pieces = self.chunker.split(document)
+            spans = unit_spans(document.text)
         with self.timer.stage("segment"):
             out = []
             for c in pieces:
@@ -222,34 +244,37 @@ class Indexer:
                         chunk_id=c.chunk_id,
                     )
                 )
-        return document, out
+        return document, out, spans
 
     def _vectors(
         self,
-        chunks: list[tuple[Chunk, str]],
-        previous: PublishedIndex | None,
+        items: list[tuple[str, str]],
+        old_vectors: np.ndarray | None,
         old_rows: dict[str, int],
-        summary: IndexSummary,
+        summary: IndexSummary | None,
     ) -> np.ndarray:
+        """Vectors for (text, hash) items: reused from the previous generation by hash, else embedded."""
         self.embedder.load()
-        vectors = np.zeros((len(chunks), self.embedder.dim), dtype=np.float32)
+        vectors = np.zeros((len(items), self.embedder.dim), dtype=np.float32)
         todo = []
-        for i, (_chunk, embed_hash) in enumerate(chunks):
+        for i, (_text, embed_hash) in enumerate(items):
             row = old_rows.get(embed_hash)
-            if previous is not None and row is not None:
-                vectors[i] = previous.vectors[row]
+            if old_vectors is not None and row is not None:
+                vectors[i] = old_vectors[row]
             else:
                 todo.append(i)
-        summary.embedded_chunks = len(todo)
+        if summary is not None:
+            summary.embedded_chunks = len(todo)
         # Longest first: similar lengths batch together and the bar's estimate is pessimistic, not rosy.
-        todo.sort(key=lambda i: -len(chunks[i][0].embed_text))
+        todo.sort(key=lambda i: -len(items[i][0]))
+        label = "embedding" if summary is not None else "embedding answer units"
         with (
-            tqdm(total=len(todo), desc="embedding", unit="chunk", disable=not self.progress, leave=False) as bar,
+            tqdm(total=len(todo), desc=label, unit="text", disable=not self.progress, leave=False) as bar,
             self.timer.stage("embed"),
         ):
             for start in range(0, len(todo), self.batch_size):
                 batch = todo[start : start + self.batch_size]
-                vectors[batch] = self.embedder.embed([chunks[i][0].embed_text for i in batch], EmbedKind.PASSAGE)
+                vectors[batch] = self.embedder.embed([items[i][0] for i in batch], EmbedKind.PASSAGE)
                 bar.update(len(batch))
         return vectors
 
@@ -257,10 +282,17 @@ class Indexer:
         return manifest.pipeline_version == PIPELINE_VERSION and manifest.chunker == asdict(self.chunker.settings)
 
     def _write(
-        self, staging: Path, name: str, documents: list[Document], chunks: list[tuple[Chunk, str]], vectors: np.ndarray
+        self,
+        staging: Path,
+        name: str,
+        documents: list[Document],
+        chunks: list[tuple[Chunk, str]],
+        units: list[UnitRecord],
+        vectors: np.ndarray,
+        unit_vectors: np.ndarray,
     ) -> None:
-        write_store(staging / STORE_NAME, documents, chunks)
-        write_dense(staging, vectors)
+        write_store(staging / STORE_NAME, documents, chunks, units)
+        write_dense(staging, vectors, unit_vectors)
         LexicalIndex.build([c.text for c, _ in chunks], [c.segmented for c, _ in chunks]).save(staging)
         files = {p.relative_to(staging).as_posix(): file_digest(p) for p in sorted(staging.rglob("*")) if p.is_file()}
         manifest = Manifest(
@@ -269,7 +301,7 @@ class Indexer:
             embedder={"id": self.embedder.id, "dim": self.embedder.dim},
             chunker=asdict(self.chunker.settings),
             documents={d.source: d.sha256 for d in documents},
-            counts={"documents": len(documents), "chunks": len(chunks)},
+            counts={"documents": len(documents), "chunks": len(chunks), "units": len(units)},
             files=files,
         )
         (staging / MANIFEST_NAME).write_text(manifest.to_json(), encoding="utf-8")

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from indexer.dense import read_faiss, read_vectors
+from indexer.dense import UNIT_VECTORS_NAME, read_faiss, read_vectors
 from indexer.errors import IndexLoadError
 from indexer.layout import IndexLayout
 from indexer.lexical import LexicalIndex
@@ -23,6 +23,7 @@ class PublishedIndex:
     store: ChunkStore
     vectors: np.ndarray  # memory-mapped, row i = chunk row i
     dense: Any  # faiss.Index
+    unit_vectors: np.ndarray  # memory-mapped, row i = answer unit row i
     lexical: LexicalIndex
 
     @property
@@ -50,6 +51,7 @@ def open_generation(directory: Path, embedder_id: str | None = None, verify: boo
     try:
         store = ChunkStore(directory / STORE_NAME)
         vectors = read_vectors(directory)
+        unit_vectors = read_vectors(directory, UNIT_VECTORS_NAME)
         dense = read_faiss(directory)
         lexical = LexicalIndex.load(directory)
     except IndexLoadError:
@@ -62,7 +64,9 @@ def open_generation(directory: Path, embedder_id: str | None = None, verify: boo
             f"index generation {directory.name} is inconsistent: {n} chunks, "
             f"{vectors.shape[0]} vectors, {dense.ntotal} in FAISS"
         )  # type: ignore[attr-defined]
-    return PublishedIndex(directory, manifest, store, vectors, dense, lexical)
+    if unit_vectors.shape[0] != store.unit_count():
+        raise IndexLoadError(f"index generation {directory.name} is inconsistent: unit vectors do not match")
+    return PublishedIndex(directory, manifest, store, vectors, dense, unit_vectors, lexical)
 
 
 def open_index(root: Path, embedder_id: str | None = None, verify: bool = True) -> PublishedIndex:

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from indexer.types import Chunk, Document, SourceFormat
+from indexer.types import Chunk, Document, SourceFormat, embed_hash_for
 
 STORE_NAME = "store.sqlite"
 
@@ -26,7 +26,12 @@ CREATE TABLE chunks (
     ordinal INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, text TEXT NOT NULL,
     segmented TEXT NOT NULL, folded TEXT NOT NULL, embed_hash TEXT NOT NULL
 );
+CREATE TABLE units (
+    unit_row INTEGER PRIMARY KEY, doc_id INTEGER NOT NULL REFERENCES documents, start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL, embed_hash TEXT NOT NULL
+);
 CREATE INDEX chunks_doc ON chunks(doc_id);
+CREATE INDEX units_doc ON units(doc_id, start);
 CREATE INDEX chunks_embed_hash ON chunks(embed_hash);
 """
 
@@ -38,8 +43,30 @@ class StoredChunk:
     embed_hash: str
 
 
-def write_store(path: Path, documents: Sequence[Document], chunks: Sequence[tuple[Chunk, str]]) -> None:
-    """Write documents and (chunk, embed_hash) pairs; chunk i gets row i."""
+@dataclass(frozen=True)
+class Unit:
+    """An answer unit (sentence or clause) of a document; row `row` of the unit vectors."""
+
+    row: int
+    source: str
+    start: int
+    end: int
+    text: str
+    embed_hash: str = ""
+
+
+def unit_hash(text: str) -> str:
+    return embed_hash_for("unit\x00" + text)
+
+
+def write_store(
+    path: Path,
+    documents: Sequence[Document],
+    chunks: Sequence[tuple[Chunk, str]],
+    units: Sequence[tuple[str, int, int, str]] = (),
+) -> None:
+    """Write documents, (chunk, embed_hash) pairs (chunk i gets row i) and (source, start, end, embed_hash)
+    answer units (unit i gets unit row i)."""
     conn = sqlite3.connect(path)
     try:
         conn.executescript(_SCHEMA)
@@ -68,6 +95,10 @@ def write_store(path: Path, documents: Sequence[Document], chunks: Sequence[tupl
                 for row, (c, h) in enumerate(chunks)
             ),
         )
+        conn.executemany(
+            "INSERT INTO units VALUES (?,?,?,?,?)",
+            ((row, doc_ids[source], start, end, h) for row, (source, start, end, h) in enumerate(units)),
+        )
         conn.commit()
     finally:
         conn.close()
@@ -82,6 +113,7 @@ class ChunkStore:
         self._conn.row_factory = sqlite3.Row
         self._documents = {r["doc_id"]: self._document(r) for r in self._conn.execute("SELECT * FROM documents")}
         self._by_source = {d.source: d for d in self._documents.values()}
+        self._doc_ids = {d.source: i for i, d in self._documents.items()}
         self.doc_of_row: list[int] = [r[0] for r in self._conn.execute("SELECT doc_id FROM chunks ORDER BY row")]
 
     @staticmethod
@@ -126,6 +158,30 @@ class ChunkStore:
 
     def all_chunks(self) -> list[StoredChunk]:
         return [self._stored(r) for r in self._conn.execute("SELECT * FROM chunks ORDER BY row")]
+
+    def units_between(self, source: str, start: int, end: int) -> list[Unit]:
+        """Units of a document that overlap [start, end)."""
+        document = self._by_source.get(source)
+        doc_id = self._doc_ids.get(source)
+        if document is None or doc_id is None:
+            return []
+        rows = self._conn.execute(
+            'SELECT unit_row, start, "end", embed_hash FROM units WHERE doc_id = ? AND start < ? AND "end" > ? '
+            "ORDER BY start",
+            (doc_id, end, start),
+        ).fetchall()
+        return [Unit(r[0], source, r[1], r[2], document.text[r[1] : r[2]], r[3]) for r in rows]
+
+    def all_units(self) -> list[Unit]:
+        rows = self._conn.execute('SELECT unit_row, doc_id, start, "end", embed_hash FROM units ORDER BY unit_row')
+        out = []
+        for row, doc_id, start, end, h in rows:
+            document = self._documents[doc_id]
+            out.append(Unit(row, document.source, start, end, document.text[start:end], h))
+        return out
+
+    def unit_count(self) -> int:
+        return int(self._conn.execute("SELECT COUNT(*) FROM units").fetchone()[0])
 
     def lexical_forms(self) -> tuple[list[str], list[str]]:
         rows = self._conn.execute("SELECT segmented, folded FROM chunks ORDER BY row").fetchall()

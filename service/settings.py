@@ -20,6 +20,7 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=1, le=65535)
     max_question_chars: int = Field(2000, ge=10)
     max_top_k: int = Field(50, ge=1, le=1000)
+    reload_check_seconds: float = Field(2.0, ge=0, description="How often the service looks for a new index")
 
     @field_validator("embedder")
     @classmethod

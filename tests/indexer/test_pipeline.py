@@ -26,7 +26,11 @@ def test_first_run_publishes_everything(corpus_copy: Path, tmp_path: Path) -> No
     summary = run(corpus_copy, tmp_path / "index")
     assert summary.published and len(summary.added) == 5 and summary.embedded_chunks == summary.chunks > 5
     index = open_index(tmp_path / "index", "fake:hash-64")
-    assert index.manifest.counts == {"documents": 5, "chunks": summary.chunks}
+    counts = index.manifest.counts
+    assert counts["documents"] == 5 and counts["chunks"] == summary.chunks
+    assert counts["units"] > counts["chunks"] and index.unit_vectors.shape == (counts["units"], 64)
+    for unit in index.store.all_units():
+        assert unit.text == index.store.document(unit.source).text[unit.start : unit.end] and unit.text.strip()
     assert set(index.manifest.documents) == {p.name for p in corpus_copy.iterdir()}
     assert index.manifest.embedder == {"id": "fake:hash-64", "dim": 64}
     assert index.manifest.chunker["size"] == 900
@@ -57,12 +61,16 @@ def test_incremental_runs(corpus_copy: Path, tmp_path: Path) -> None:
     assert len(changed.unchanged) == 3 and not changed.added
     index = open_index(index_dir)
     qn_chunks = [c for c in index.store.all_chunks() if c.chunk.source == QN]
-    # only the changed file's changed chunks were embedded; unchanged chunks kept their vectors
-    assert 0 < embedder.embedded <= len(qn_chunks)
+    # only the changed file's changed chunks and sentences were embedded; the rest kept their vectors
+    qn_units = [u for u in index.store.all_units() if u.source == QN]
+    assert 0 < embedder.embedded <= len(qn_chunks) + len(qn_units)
+    assert changed.embedded_chunks <= len(qn_chunks)
     assert "kon-tum-thieu-can-bo-chuyen-trach-cntt.txt" not in index.manifest.documents
     assert any("thêm 5 điểm cầu mới" in c.chunk.text for c in qn_chunks)
     fresh = HashEmbedder().embed([c.chunk.embed_text for c in index.store.all_chunks()], EmbedKind.PASSAGE)
     assert np.allclose(np.asarray(index.vectors), fresh, atol=1e-6)  # reused vectors sit at the right rows
+    fresh_units = HashEmbedder().embed([u.text for u in index.store.all_units()], EmbedKind.PASSAGE)
+    assert np.allclose(np.asarray(index.unit_vectors), fresh_units, atol=1e-6)
 
 
 def test_old_generations_are_collected(corpus_copy: Path, tmp_path: Path) -> None:

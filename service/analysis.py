@@ -1,0 +1,125 @@
+"""Question analysis without an LLM: language, provinces (with the 2025 merger), kind, years."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from indexer.gazetteer import Gazetteer
+from indexer.normalize import normalize_query
+from indexer.vietnamese import fold, has_diacritics
+
+
+class Language(StrEnum):
+    VI = "vi"
+    VI_NO_DIACRITICS = "vi-nodiac"
+    EN = "en"
+
+
+class QuestionKind(StrEnum):
+    COUNT = "count"
+    PERCENT = "percent"
+    DATE = "date"
+    LIST = "list"
+    EXPLAIN = "explain"
+    TEXT = "text"
+
+
+_EN_WORDS = frozenset(
+    "the a an what which who whom whose how many much does do did is are was were of in on for to with by "
+    "have has had there their its when where why share percentage proportion number".split()
+)
+# Patterns on folded, lower-case text, so they also match questions typed without diacritics.
+_KIND_PATTERNS: list[tuple[QuestionKind, re.Pattern[str]]] = [
+    (QuestionKind.DATE, re.compile(r"\b(khi nao|bao gio|nam nao|thang may|thang nao|ngay nao|thoi gian nao|"
+                                   r"thoi diem nao|when|what year|which year|what month|which month|what date)\b")),
+    (QuestionKind.PERCENT, re.compile(r"(\bty le\b|\bti le\b|phan tram|%|\bwhat share\b|\bpercent|\bproportion\b|"
+                                      r"\bwhat fraction\b|\bratio\b|\brate\b)")),
+    (QuestionKind.COUNT, re.compile(r"\b(bao nhieu|may|so luong|tong so|how many|how much|number of|"
+                                    r"count of)\b")),
+    (QuestionKind.EXPLAIN, re.compile(r"\b(vi sao|tai sao|nguyen nhan|ly do|why|how come|reason|"
+                                      r"nhu the nao|the nao|ra sao|lam sao|how does|how do|how did)\b")),
+    (QuestionKind.LIST, re.compile(r"\b(nhung|cac)( \w+){1,3} nao\b|\bwhich (\w+ )?(departments|districts|units|"
+                                   r"agencies|provinces|communes|ones)\b|\blist\b|\bgom nhung\b")),
+]
+_YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20[0-4]\d)(?!\d)")
+
+
+@dataclass(frozen=True)
+class ProvinceScope:
+    """A province named in a question and the units whose reports may answer it."""
+
+    asked: str  # canonical name of the unit named in the question
+    searched: tuple[str, ...]  # former units covered: the asked one first
+    note: str | None = None  # said in the answer when the scope reaches beyond the asked unit
+
+
+@dataclass(frozen=True)
+class AnalyzedQuestion:
+    text: str  # normalised question
+    language: Language
+    kind: QuestionKind
+    provinces: tuple[ProvinceScope, ...] = ()
+    years: tuple[int, ...] = ()
+    folded: bool = False  # typed without diacritics: the folded lexical index serves it
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def province(self) -> str | None:
+        return self.provinces[0].asked if self.provinces else None
+
+    @property
+    def searched_provinces(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(p for scope in self.provinces for p in scope.searched))
+
+
+def detect_language(text: str) -> Language:
+    if has_diacritics(text):
+        return Language.VI
+    words = re.findall(r"[a-z']+", text.lower())
+    english = sum(w in _EN_WORDS for w in words)
+    if words and (english >= 2 or english / len(words) >= 0.25):
+        return Language.EN
+    return Language.VI_NO_DIACRITICS
+
+
+def detect_kind(text: str) -> QuestionKind:
+    folded = fold(text).lower()
+    for kind, pattern in _KIND_PATTERNS:
+        if pattern.search(folded):
+            return kind
+    return QuestionKind.TEXT
+
+
+class QuestionAnalyzer:
+    def __init__(self, gazetteer: Gazetteer) -> None:
+        self.gazetteer = gazetteer
+
+    def scope(self, name: str) -> ProvinceScope:
+        """Former units whose reports answer a question about `name` (a pre- or post-2025 unit)."""
+        merged = [n for n in self.gazetteer.merged_from(name) if n != name]
+        if not merged:
+            return ProvinceScope(asked=name, searched=(name,))
+        note = (f"Từ 01/07/2025 {name} gồm cả địa bàn {', '.join(merged)} cũ "
+                f"(since 1 July 2025 {name} includes the former {', '.join(merged)}).")
+        return ProvinceScope(asked=name, searched=(name, *merged), note=note)
+
+    def analyze(self, question: str) -> AnalyzedQuestion:
+        text = normalize_query(question)
+        mentions = self.gazetteer.mentions(text)
+        names = list(dict.fromkeys(m.province for m in mentions))
+        without_names = "".join(
+            text[(mentions[i - 1].end if i else 0) : (m.start if m else len(text))]
+            for i, m in enumerate([*mentions, None])
+        )
+        language = detect_language(without_names)
+        years = tuple(sorted({int(y) for y in _YEAR.findall(text)}))
+        return AnalyzedQuestion(
+            text=text,
+            language=language,
+            kind=detect_kind(text),
+            provinces=tuple(self.scope(n) for n in names),
+            years=years,
+            folded=language is not Language.VI,
+        )

@@ -1,0 +1,105 @@
+"""The engine: one loaded index generation with everything that answers from it, and the holder that
+swaps in a newly published generation without a restart (each request uses exactly one engine)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from indexer.embedders import Embedder, make_embedder
+from indexer.errors import IndexLoadError
+from indexer.gazetteer import Gazetteer
+from indexer.layout import IndexLayout
+from indexer.reader import PublishedIndex, open_generation
+from service.answering import Answer, Answerer
+from service.errors import IndexNotReady
+from service.retrieval import RetrievalMode
+from service.search import ExplicitFilters, SearchOutcome, SearchService
+from service.settings import Settings
+
+log = logging.getLogger("hoidap.engine")
+
+
+@dataclass
+class Engine:
+    index: PublishedIndex
+    search_service: SearchService
+    answerer: Answerer
+
+    @property
+    def generation(self) -> str:
+        return self.index.generation
+
+    def search(self, question: str, top_k: int = 5, filters: ExplicitFilters | None = None,
+               mode: RetrievalMode = RetrievalMode.HYBRID) -> SearchOutcome:
+        return self.search_service.search(question, top_k, filters, mode)
+
+    def ask(self, question: str, top_k: int = 5, filters: ExplicitFilters | None = None) -> tuple[Answer, SearchOutcome]:
+        outcome = self.search_service.search(question, max(top_k, self.answerer.candidates), filters)
+        return self.answerer.answer(outcome, top_k), outcome
+
+
+class EngineHolder:
+    """Loads the live generation and reloads when `CURRENT` names another one."""
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None, gazetteer: Gazetteer | None = None):
+        self.settings = settings
+        self.embedder = embedder or make_embedder(settings.embedder, settings.embed_threads)
+        self.gazetteer = gazetteer or Gazetteer.load()
+        self.layout = IndexLayout(settings.index_dir)
+        self._engine: Engine | None = None
+        self._error: str | None = "not loaded yet"
+        self._lock = threading.Lock()
+        self._checked = 0.0
+
+    def load(self) -> None:
+        self.embedder.load()
+        self.refresh(force=True)
+
+    def refresh(self, force: bool = False) -> None:
+        """Load the generation named by CURRENT if it is not the one serving; keep the old one on failure."""
+        with self._lock:
+            self._checked = time.monotonic()
+            name = self.layout.current_name()
+            if name is None:
+                self._error = f"no index at {self.settings.index_dir}: run `hoidap index` first"
+                return
+            if not force and self._engine is not None and self._engine.generation == name:
+                return
+            try:
+                index = open_generation(self.layout.root / name, self.embedder.id)
+            except IndexLoadError as exc:
+                self._error = str(exc)
+                log.error("index generation %s refused: %s", name, exc)
+                return
+            self._engine = Engine(index, SearchService(index, self.embedder, self.gazetteer),
+                                  Answerer(self.gazetteer))
+            self._error = None
+            log.info("serving index generation %s", name)
+
+    def current(self) -> Engine:
+        if time.monotonic() - self._checked > self.settings.reload_check_seconds:
+            self.refresh()
+        engine = self._engine
+        if engine is None:
+            raise IndexNotReady(self._error or "index not loaded")
+        return engine
+
+    @property
+    def error(self) -> str | None:
+        return self._error
+
+    @property
+    def engine(self) -> Engine | None:
+        return self._engine
+
+    @classmethod
+    def from_index(cls, settings: Settings, index_dir: Path | None = None) -> EngineHolder:
+        if index_dir is not None:
+            settings = settings.model_copy(update={"index_dir": index_dir})
+        holder = cls(settings)
+        holder.load()
+        return holder
