@@ -27,21 +27,84 @@ class QuestionKind(StrEnum):
 
 
 _EN_WORDS = frozenset(
-    "the a an what which who whom whose how many much does do did is are was were of in on for to with by "
-    "have has had there their its when where why share percentage proportion number".split()
+    [
+        "the",
+        "a",
+        "an",
+        "what",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "how",
+        "many",
+        "much",
+        "does",
+        "do",
+        "did",
+        "is",
+        "are",
+        "was",
+        "were",
+        "of",
+        "in",
+        "on",
+        "for",
+        "to",
+        "with",
+        "by",
+        "have",
+        "has",
+        "had",
+        "there",
+        "their",
+        "its",
+        "when",
+        "where",
+        "why",
+        "share",
+        "percentage",
+        "proportion",
+        "number",
+    ]
 )
 # Patterns on folded, lower-case text, so they also match questions typed without diacritics.
 _KIND_PATTERNS: list[tuple[QuestionKind, re.Pattern[str]]] = [
-    (QuestionKind.DATE, re.compile(r"\b(khi nao|bao gio|nam nao|thang may|thang nao|ngay nao|thoi gian nao|"
-                                   r"thoi diem nao|when|what year|which year|what month|which month|what date)\b")),
-    (QuestionKind.PERCENT, re.compile(r"(\bty le\b|\bti le\b|phan tram|%|\bwhat share\b|\bpercent|\bproportion\b|"
-                                      r"\bwhat fraction\b|\bratio\b|\brate\b)")),
-    (QuestionKind.COUNT, re.compile(r"\b(bao nhieu|may|so luong|tong so|how many|how much|number of|"
-                                    r"count of)\b")),
-    (QuestionKind.EXPLAIN, re.compile(r"\b(vi sao|tai sao|nguyen nhan|ly do|why|how come|reason|"
-                                      r"nhu the nao|the nao|ra sao|lam sao|how does|how do|how did)\b")),
-    (QuestionKind.LIST, re.compile(r"\b(nhung|cac)( \w+){1,3} nao\b|\bwhich (\w+ )?(departments|districts|units|"
-                                   r"agencies|provinces|communes|ones)\b|\blist\b|\bgom nhung\b")),
+    (
+        QuestionKind.DATE,
+        re.compile(
+            r"\b(khi nao|bao gio|nam nao|thang may|thang nao|ngay nao|thoi gian nao|"
+            r"thoi diem nao|when|what year|which year|what month|which month|what date)\b"
+        ),
+    ),
+    (
+        QuestionKind.PERCENT,
+        re.compile(
+            r"(\bty le\b|\bti le\b|phan tram|%|\bwhat share\b|\bpercent|\bproportion\b|"
+            r"\bwhat fraction\b|\bratio\b|\brate\b)"
+        ),
+    ),
+    (
+        QuestionKind.COUNT,
+        re.compile(
+            r"\b(bao nhieu|may|so luong|tong so|how many|how much|number of|"
+            r"count of)\b"
+        ),
+    ),
+    (
+        QuestionKind.EXPLAIN,
+        re.compile(
+            r"\b(vi sao|tai sao|nguyen nhan|ly do|why|how come|reason|"
+            r"nhu the nao|the nao|ra sao|lam sao|how does|how do|how did)\b"
+        ),
+    ),
+    (
+        QuestionKind.LIST,
+        re.compile(
+            r"\b(nhung|cac)( \w+){1,3} nao\b|\bwhich (\w+ )?(departments|districts|units|"
+            r"agencies|provinces|communes|ones)\b|\blist\b|\bgom nhung\b"
+        ),
+    ),
 ]
 _YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20[0-4]\d)(?!\d)")
 
@@ -101,8 +164,10 @@ class QuestionAnalyzer:
         merged = [n for n in self.gazetteer.merged_from(name) if n != name]
         if not merged:
             return ProvinceScope(asked=name, searched=(name,))
-        note = (f"Từ 01/07/2025 {name} gồm cả địa bàn {', '.join(merged)} cũ "
-                f"(since 1 July 2025 {name} includes the former {', '.join(merged)}).")
+        note = (
+            f"Từ 01/07/2025 {name} gồm cả địa bàn {', '.join(merged)} cũ "
+            f"(since 1 July 2025 {name} includes the former {', '.join(merged)})."
+        )
         return ProvinceScope(asked=name, searched=(name, *merged), note=note)
 
     def analyze(self, question: str) -> AnalyzedQuestion:

@@ -33,11 +33,18 @@ class Engine:
     def generation(self) -> str:
         return self.index.generation
 
-    def search(self, question: str, top_k: int = 5, filters: ExplicitFilters | None = None,
-               mode: RetrievalMode = RetrievalMode.HYBRID) -> SearchOutcome:
+    def search(
+        self,
+        question: str,
+        top_k: int = 5,
+        filters: ExplicitFilters | None = None,
+        mode: RetrievalMode = RetrievalMode.HYBRID,
+    ) -> SearchOutcome:
         return self.search_service.search(question, top_k, filters, mode)
 
-    def ask(self, question: str, top_k: int = 5, filters: ExplicitFilters | None = None) -> tuple[Answer, SearchOutcome]:
+    def ask(
+        self, question: str, top_k: int = 5, filters: ExplicitFilters | None = None
+    ) -> tuple[Answer, SearchOutcome]:
         outcome = self.search_service.search(question, max(top_k, self.answerer.candidates), filters)
         return self.answerer.answer(outcome, top_k), outcome
 
@@ -75,8 +82,7 @@ class EngineHolder:
                 self._error = str(exc)
                 log.error("index generation %s refused: %s", name, exc)
                 return
-            self._engine = Engine(index, SearchService(index, self.embedder, self.gazetteer),
-                                  Answerer(self.gazetteer))
+            self._engine = Engine(index, SearchService(index, self.embedder, self.gazetteer), Answerer(self.gazetteer))
             self._error = None
             log.info("serving index generation %s", name)
 

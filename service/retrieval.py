@@ -129,8 +129,14 @@ class HybridRetriever:
             scores = np.where(mask, scores, 0.0)
         return scores
 
-    def search(self, question: AnalyzedQuestion, k: int, filters: SearchFilters | None = None,
-               mode: RetrievalMode = RetrievalMode.HYBRID) -> list[Hit]:
+    def search(
+        self,
+        question: AnalyzedQuestion,
+        k: int,
+        filters: SearchFilters | None = None,
+        mode: RetrievalMode = RetrievalMode.HYBRID,
+        query_vector: np.ndarray | None = None,
+    ) -> list[Hit]:
         mask = self.row_mask(filters or SearchFilters())
         if mask is not None and not mask.any():
             return []
@@ -138,7 +144,8 @@ class HybridRetriever:
         dense: dict[int, float] = {}
         lexical = np.zeros(len(self._doc_of_row), dtype=np.float32)
         if mode is not RetrievalMode.LEXICAL:
-            dense = self.dense_scores(self.embed_query(question), mask, depth)
+            vector = query_vector if query_vector is not None else self.embed_query(question)
+            dense = self.dense_scores(vector, mask, depth)
         if mode is not RetrievalMode.DENSE:
             lexical = self.lexical_scores(question, mask)
         lexical_top = [int(r) for r in np.argsort(-lexical)[:depth] if lexical[r] > 0]
@@ -151,8 +158,14 @@ class HybridRetriever:
         best = sorted(fused, key=lambda r: -fused[r])[:k]
         stored = {s.row: s.chunk for s in self.index.store.chunks(best)}
         return [
-            Hit(row=r, chunk=stored[r], document=self.index.store.document_of_row(r), score=float(fused[r]),
-                dense=float(dense.get(r, 0.0)), lexical=float(lexical[r]))
+            Hit(
+                row=r,
+                chunk=stored[r],
+                document=self.index.store.document_of_row(r),
+                score=float(fused[r]),
+                dense=float(dense.get(r, 0.0)),
+                lexical=float(lexical[r]),
+            )
             for r in best
         ]
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, replace
 
+import numpy as np
+
 from indexer.embedders import Embedder
 from indexer.gazetteer import Gazetteer
 from indexer.reader import PublishedIndex
@@ -28,14 +30,17 @@ class SearchOutcome:
     analysis: AnalyzedQuestion
     hits: list[Hit]
     filters: SearchFilters
+    index: PublishedIndex
+    query_vector: np.ndarray | None = None
     notes: list[str] = field(default_factory=list)
 
 
 class SearchService:
     """Everything a query needs from one index generation (immutable once built)."""
 
-    def __init__(self, index: PublishedIndex, embedder: Embedder, gazetteer: Gazetteer,
-                 fusion: FusionSettings | None = None) -> None:
+    def __init__(
+        self, index: PublishedIndex, embedder: Embedder, gazetteer: Gazetteer, fusion: FusionSettings | None = None
+    ) -> None:
         self.index = index
         self.gazetteer = gazetteer
         self.analyzer = QuestionAnalyzer(gazetteer)
@@ -47,8 +52,10 @@ class SearchService:
         if explicit.province:
             name = self.gazetteer.canonical(explicit.province)
             if name is None:
-                raise InvalidRequest(f"unknown province {explicit.province!r}: use a province name such as "
-                                     "'Quảng Nam', 'Kon Tum' or 'TP.HCM'")
+                raise InvalidRequest(
+                    f"unknown province {explicit.province!r}: use a province name such as "
+                    "'Quảng Nam', 'Kon Tum' or 'TP.HCM'"
+                )
             provinces = self.analyzer.scope(name).searched
         if explicit.source and self.index.store.document(explicit.source) is None:
             raise InvalidRequest(f"unknown source {explicit.source!r}: GET /v1/documents lists the indexed sources")
@@ -58,19 +65,26 @@ class SearchService:
         if not (date_from or date_to) and analysis.years:
             # A report about year Y cannot be older than Y; undated reports stay in.
             date_from, keep_undated = dt.date(min(analysis.years), 1, 1), True
-        return SearchFilters(province=provinces, source=explicit.source, date_from=date_from, date_to=date_to,
-                             keep_undated=keep_undated), notes
+        return SearchFilters(
+            province=provinces, source=explicit.source, date_from=date_from, date_to=date_to, keep_undated=keep_undated
+        ), notes
 
-    def search(self, question: str, top_k: int = 5, explicit: ExplicitFilters | None = None,
-               mode: RetrievalMode = RetrievalMode.HYBRID) -> SearchOutcome:
+    def search(
+        self,
+        question: str,
+        top_k: int = 5,
+        explicit: ExplicitFilters | None = None,
+        mode: RetrievalMode = RetrievalMode.HYBRID,
+    ) -> SearchOutcome:
         explicit = explicit or ExplicitFilters()
         analysis = self.analyzer.analyze(question)
         filters, notes = self.filters_for(analysis, explicit)
-        hits = self.retriever.search(analysis, top_k, filters, mode)
+        vector = self.retriever.embed_query(analysis) if mode is not RetrievalMode.LEXICAL else None
+        hits = self.retriever.search(analysis, top_k, filters, mode, vector)
         if not hits and filters.keep_undated:  # an inferred year was too strict: drop it
             filters = replace(filters, date_from=None, date_to=None, keep_undated=False)
-            hits = self.retriever.search(analysis, top_k, filters, mode)
+            hits = self.retriever.search(analysis, top_k, filters, mode, vector)
         for scope in analysis.provinces:
             if scope.note and any(set(h.document.provinces) - {scope.asked} for h in hits):
                 notes.append(scope.note)
-        return SearchOutcome(analysis=analysis, hits=hits, filters=filters, notes=notes)
+        return SearchOutcome(analysis, hits, filters, self.index, vector, notes)

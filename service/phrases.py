@@ -1,0 +1,225 @@
+"""Finding the answer phrase inside an answer unit: the number that answers a count or percent question,
+a date, a list, a cause, or the entity a "… nào?" question asks for.  Pure text functions."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from indexer.vietnamese import fold
+
+NUMBER = re.compile(r"(?<![\w.,/])(\d+(?:[.,]\d+)*(?:\s?/\s?\d+(?:[.,]\d+)*)?)(\s?%|[A-Za-z]{1,5}\b(?![^\W\d_]))?")
+_WORD = re.compile(r"[^\W_]+(?:[.,/][0-9]+)*%?")
+# Words that end a unit phrase after a number ("19 điểm | bao gồm", "51 đơn vị | kết nối").
+_PHRASE_STOP = frozenset(
+    """và với của trong trên tại cho bao gồm đã đang sẽ được có là thì mà nên do vì từ đến ở những các một
+    kết tăng giảm đạt so năm như hoặc hay""".split()  # noqa: SIM905
+)
+# Function and question words, compared with diacritics ("vì" is one, "vị" in "đơn vị" is not).
+_STOP_ACCENTED = frozenset(
+    """có bao nhiêu là gì nào của ở tại trên trong và các những một được đã đang sẽ cho với về đến từ thì mà
+    này khi hay hoặc khoảng tổng lượng thế như sao vì ai đâu ra rằng mấy tỉnh thành phố huyện năm tháng ngày
+    hiện nay""".split()  # noqa: SIM905
+)
+_STOP_ENGLISH = frozenset(
+    """what how many much which who when where why does do did is are was were the a an of in on for to with
+    by have has had there their its that this and or as at from""".split()  # noqa: SIM905
+)
+# Without diacritics "may" (mấy/máy), "vi" (vì/vị) and "so" (số) are ambiguous: kept as content.
+_STOP_FOLDED = frozenset(fold(w) for w in _STOP_ACCENTED) - {"may", "vi"}
+STOP = _STOP_FOLDED | _STOP_ENGLISH
+
+
+@dataclass(frozen=True)
+class NumberMention:
+    start: int
+    end: int  # of the number with a glued unit ("20Mbps", "84%")
+    text: str
+    percent: bool
+    year: bool
+    in_parentheses: bool
+    date_part: bool
+
+
+def numbers_in(text: str) -> list[NumberMention]:
+    out = []
+    for m in NUMBER.finditer(text):
+        value, suffix = m.group(1), (m.group(2) or "")
+        before = text[max(0, m.start() - 12) : m.start()].lower()
+        year = bool(re.fullmatch(r"(19|20)\d\d", value)) and not suffix.strip()
+        date_part = bool(re.search(r"(ngày|tháng|năm)\s*$", fold(before).replace("d", "d"))) and not year
+        date_part = date_part or _looks_like_date(value.replace(" ", ""))
+        depth = text.count("(", 0, m.start()) - text.count(")", 0, m.start())
+        out.append(NumberMention(m.start(), m.end(), m.group(0).strip(), "%" in suffix, year, depth > 0, date_part))
+    return out
+
+
+def _looks_like_date(value: str) -> bool:
+    """ "9/2014" (month/year) and "26/10" (day/month) are dates; "27/29" and "23/30" are counts."""
+    m = re.fullmatch(r"(\d{1,2})/(\d{1,2}|\d{4})", value)
+    if not m:
+        return False
+    a, b = int(m.group(1)), int(m.group(2))
+    return (1 <= a <= 12 and b >= 1900) or (1 <= a <= 31 and 1 <= b <= 12)
+
+
+def words(text: str) -> list[str]:
+    return [w.lower() for w in _WORD.findall(fold(text))]
+
+
+def raw_words(text: str) -> list[str]:
+    """Lower-case words with their diacritics."""
+    return _WORD.findall(text.lower())
+
+
+def is_stop(word: str) -> bool:
+    """`word` as written (lower case); accented words are checked with their diacritics."""
+    if word in _STOP_ENGLISH:
+        return True
+    if word != fold(word):
+        return word in _STOP_ACCENTED
+    return word in _STOP_FOLDED
+
+
+def content_words(text: str) -> list[str]:
+    """Folded content words of a text (function and question words left out)."""
+    return [fold(w) for w in _WORD.findall(text.lower()) if not is_stop(w) and not w.isdigit()]
+
+
+def unit_words_after(text: str, end: int, limit: int = 4) -> str:
+    """Up to `limit` words after a number, stopping at punctuation or a function word."""
+    tail = text[end:]
+    m = re.match(r"\s*([^\W\d_][^\W_]*(?:\s+[^\W\d_][^\W_]*)*)", tail)
+    if not m:
+        return ""
+    kept = []
+    for word in m.group(1).split()[:limit]:
+        if word.lower() in _PHRASE_STOP:
+            break
+        kept.append(word)
+    return " ".join(kept)
+
+
+def proximity_overlap(text: str, start: int, end: int, question_words: set[str]) -> float:
+    """How many question words sit near a span: the words right after a number (its unit, what it counts)
+    weigh most, then the words just before it."""
+    score = 0.0
+    for m in _WORD.finditer(text):
+        w = fold(m.group(0)).lower()
+        if w not in question_words:
+            continue
+        if m.start() >= end:
+            score += max(0.0, 1.5 * (1 - (m.start() - end) / 50))
+        elif m.end() <= start:
+            score += max(0.0, 1.0 * (1 - (start - m.end()) / 45))
+    return score
+
+
+def best_number(
+    text: str, question: str, want_percent: bool, english: bool, q_words: set[str] | None = None
+) -> tuple[NumberMention, float] | None:
+    """The number of `text` that answers the question, with how well its neighbourhood matches."""
+    asked = {n.text for n in numbers_in(question)}
+    q_words = q_words if q_words is not None else set(content_words(question))
+    best, best_score, best_near = None, float("-inf"), 0.0
+    for i, n in enumerate(numbers_in(text)):
+        near = 0.0 if english else proximity_overlap(text, n.start, n.end, q_words)
+        score = near
+        score += 1.5 if (want_percent and n.percent) else (-1.0 if (n.percent and not want_percent) else 0.0)
+        score -= 3.0 if n.year else 0.0
+        score -= 2.0 if n.text in asked else 0.0
+        score -= 1.0 if n.date_part else 0.0
+        score -= 0.5 if n.in_parentheses else 0.0
+        score -= 0.01 * i  # earlier first, all else equal
+        if score > best_score:
+            best, best_score, best_near = n, score, near
+    if best is None or best.year or best.text in asked:
+        return None
+    return best, best_near
+
+
+def count_phrase(text: str, n: NumberMention) -> str:
+    unit = "" if n.percent or re.search(r"[A-Za-z]$", n.text) else unit_words_after(text, n.end)
+    return f"{n.text} {unit}".strip()
+
+
+_DATE = re.compile(
+    r"((?:ngày\s+)?\d{1,2}/\d{1,2}/\d{4}|(?:tháng\s+)\d{1,2}(?:/\d{4}|\s+năm\s+\d{4})?|\d{1,2}/\d{4}|năm\s+\d{4}|"
+    r"\d{4}-\d{2}-\d{2}|quý\s+[IV1-4]+(?:/\d{4})?)",
+    re.IGNORECASE,
+)
+
+
+def date_phrase(text: str, question: str = "") -> str | None:
+    """The most specific date in the text that is not just a year the question already names."""
+    asked = set(re.findall(r"\d{4}", question))
+    best, best_rank = None, -1
+    for m in _DATE.finditer(text):
+        value = m.group(0)
+        digits = re.findall(r"\d+", value)
+        if len(digits) == 1 and digits[0] in asked:
+            continue
+        rank = len(digits)
+        if rank > best_rank:
+            best, best_rank = value, rank
+    return best
+
+
+def list_phrase(sentence: str, question: str) -> str | None:
+    """An enumeration: the parenthesised list nearest the question's words, or what follows "gồm"/":"."""
+    q_words = set(content_words(question))
+    best, best_score = None, -1.0
+    for m in re.finditer(r"\(([^()]{3,240})\)", sentence):
+        inner = m.group(1)
+        if len(re.split(r"[;,]", inner)) >= 2:
+            score = proximity_overlap(sentence, m.start(), m.start(), q_words)
+            if score > best_score:
+                best, best_score = inner.strip(), score
+    if best is not None:
+        return best
+    m = re.search(
+        r"(?:bao gồm|gồm có|gồm|như|là|:)\s+(.{5,240}?)(?=\s+(?:đã|đang|sẽ|được|nhằm|để|cùng)\s|[.;]|$)", sentence
+    )
+    if m and len(re.split(r",|\bvà\b", m.group(1))) >= 2:
+        return m.group(1).strip(" ,")
+    return None
+
+
+_CAUSE = re.compile(r"\b(do|vì|bởi|nên|nguyên nhân|because|due to)\b", re.IGNORECASE)
+_OPENERS = re.compile(r"^(tuy nhiên|nhưng|ngoài ra|bên cạnh đó|mặt khác|đồng thời|hiện nay|đặc biệt)\s*,?\s*", re.I)
+
+
+def cause_phrase(sentence: str) -> str | None:
+    """The clause that carries a cause: a parenthesised one, or the sentence up to its first stop."""
+    for m in re.finditer(r"\(([^()]{5,300})\)", sentence):
+        if _CAUSE.search(m.group(1)):
+            return m.group(1).strip()
+    if not _CAUSE.search(sentence):
+        return None
+    text = _OPENERS.sub("", sentence.strip())
+    cut = re.search(r"[;.]", text)
+    text = text[: cut.start()] if cut else text
+    return shorten(text, 240)
+
+
+def entity_phrase(text: str, question: str) -> str | None:
+    """For "… <noun> nào?": the noun phrase of the text that starts with that noun ("Đề án 112")."""
+    m = re.search(r"((?:[^\W\d_]+\s+){1,2}?)nào\b", question, re.IGNORECASE)
+    if not m:
+        return None
+    head = m.group(1).strip()
+    folded_text, folded_head = fold(text).lower(), fold(head).lower()
+    at = folded_text.find(folded_head)
+    if at < 0:
+        return None
+    tail = re.match(r"[^,.;:()]{0,40}", text[at + len(head) :])
+    phrase = (text[at : at + len(head)] + (tail.group(0) if tail else "")).strip()
+    return shorten(phrase, 80)
+
+
+def shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit - 1)
+    return text[: cut if cut > 0 else limit - 1].rstrip(" ,;:") + "…"
