@@ -11,8 +11,9 @@ import re
 from indexer.chunking import SENTENCE_END
 
 _SENTENCE = re.compile(rf"\n+|{SENTENCE_END}")
-_CLAUSE = re.compile(r"(?<=[;:])\s+|(?<=,)(?<!\d,)\s+(?=\S)")
-MAX_UNIT = 260
+_CLAUSE = re.compile(r"(?<=[;:])\s+")
+_COMMA = re.compile(r"(?<=,)(?<!\d,)\s+(?=\S)")
+MAX_UNIT = 400
 MIN_UNIT = 12
 
 
@@ -41,8 +42,12 @@ def unit_spans(text: str) -> list[tuple[int, int]]:
     for s, e in _pieces(text, 0, len(text), _SENTENCE):
         if e - s <= MAX_UNIT:
             units.append((s, e))
-        else:
-            units.extend(_merge_short(_pieces(text, s, e, _CLAUSE), MAX_UNIT))
+            continue
+        for cs, ce in _merge_short(_pieces(text, s, e, _CLAUSE), MAX_UNIT):
+            if ce - cs <= MAX_UNIT:
+                units.append((cs, ce))
+            else:
+                units.extend(_merge_short(_pieces(text, cs, ce, _COMMA), MAX_UNIT))
     out = []
     for s, e in units:
         while s < e and text[s].isspace():

@@ -108,7 +108,7 @@ class Answerer:
     """The extractive answerer (no LLM)."""
 
     candidates = 8  # hits the answerer looks at
-    min_coverage = 0.34  # Vietnamese questions: share of content terms the evidence must hold
+    min_coverage = 0.5  # Vietnamese questions: share of content terms the evidence's report must hold
     min_similarity = 0.80  # English questions: cosine of question and evidence sentence
 
     def __init__(self, gazetteer: Gazetteer) -> None:
@@ -190,7 +190,8 @@ class Answerer:
                 number = phrases.best_number(c.unit.text, q.text, q.kind is QuestionKind.PERCENT, english, q_words)
                 total += 0.3 * min(number[1], 5.0) if number else 0.0
             if years:
-                total += 0.5 if years & set(re.findall(r"\d{4}", c.unit.text)) else 0.0
+                unit_years = set(re.findall(r"(?<!\d)(?:19|20)\d\d(?!\d)", c.unit.text))
+                total += (1.0 if years & unit_years else -3.0) if unit_years else 0.0
                 total += 0.3 if c.hit.document.date and c.hit.document.date[:4] in years else 0.0
             if c.unit.start == 0 and c.unit.text.rstrip(" .:") == c.hit.document.title:
                 total -= 0.5  # the title restates the report, its body answers
@@ -204,8 +205,9 @@ class Answerer:
         ranked = self._ranked(q, candidates, province_words)
         if not ranked or not self._supported(q, ranked[0], candidates, province_words):
             return None
+        q_words = set(phrases.content_words(q.text)) - province_words
         for candidate in ranked[:4]:
-            phrase = self._phrase(q, candidate)
+            phrase = self._phrase(q, candidate, q_words)
             if phrase:
                 return candidate, phrase
         return None
@@ -219,8 +221,10 @@ class Answerer:
         if q.language is Language.EN:
             sim = max((c.score for c in candidates if c.unit.row == best.unit.row), default=0.0)
             return sim >= self.min_similarity
-        evidence = best.hit.chunk.text
-        return coverage(q, evidence, province_words) >= self.min_coverage
+        if coverage(q, document.text, province_words) < self.min_coverage:
+            return False
+        focus = focus_terms(q, province_words)
+        return not focus or any(f" {t} " in _padded(best.hit.chunk.text) for t in focus)
 
     # -- phrases ----------------------------------------------------------------------------------------------
     def _sentence(self, c: Candidate) -> str:
@@ -230,11 +234,11 @@ class Answerer:
         end = min(stops) + 1 if stops else len(text)
         return text[start:end]
 
-    def _phrase(self, q: AnalyzedQuestion, c: Candidate) -> str | None:
+    def _phrase(self, q: AnalyzedQuestion, c: Candidate, q_words: set[str]) -> str | None:
         text = c.unit.text
         english = q.language is Language.EN
         if q.kind in (QuestionKind.COUNT, QuestionKind.PERCENT):
-            found = phrases.best_number(text, q.text, q.kind is QuestionKind.PERCENT, english)
+            found = phrases.best_number(text, q.text, q.kind is QuestionKind.PERCENT, english, q_words)
             if found is None:
                 return None
             n = found[0]

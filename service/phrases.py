@@ -18,8 +18,8 @@ _PHRASE_STOP = frozenset(
 # Function and question words, compared with diacritics ("vì" is one, "vị" in "đơn vị" is not).
 _STOP_ACCENTED = frozenset(
     """có bao nhiêu là gì nào của ở tại trên trong và các những một được đã đang sẽ cho với về đến từ thì mà
-    này khi hay hoặc khoảng tổng lượng thế như sao vì ai đâu ra rằng mấy tỉnh thành phố huyện năm tháng ngày
-    hiện nay""".split()  # noqa: SIM905
+    này khi hay hoặc khoảng tổng lượng thế như sao vì ai đâu ra rằng mấy năm tháng ngày hiện nay phần trăm
+    tỷ tỉ lệ""".split()  # noqa: SIM905
 )
 _STOP_ENGLISH = frozenset(
     """what how many much which who when where why does do did is are was were the a an of in on for to with
@@ -100,18 +100,43 @@ def unit_words_after(text: str, end: int, limit: int = 4) -> str:
     return " ".join(kept)
 
 
+def _after_window(text: str, end: int) -> int:
+    """Where the words that describe a number stop: at ";", ".", "(" or a comma segment with another number."""
+    stop = re.search(r"[;.(:]\s|[;(]|$", text[end:])
+    limit = end + (stop.start() if stop else len(text) - end)
+    cursor = end
+    for segment in re.split(r"(,)", text[end:limit]):
+        if segment != "," and cursor > end and re.search(r"\d", segment):
+            return cursor
+        cursor += len(segment)
+    return min(limit, end + 80)
+
+
+def _before_window(text: str, start: int) -> int:
+    """Where the words before a number start: after the previous number, ";" or sentence end, 60 chars at most."""
+    lower = max(0, start - 60)
+    cut = lower
+    for m in re.finditer(r"\d[\d.,/%]*|[;.!?](?=\s)", text[lower:start]):
+        cut = lower + m.end()
+    return cut
+
+
 def proximity_overlap(text: str, start: int, end: int, question_words: set[str]) -> float:
-    """How many question words sit near a span: the words right after a number (its unit, what it counts)
-    weigh most, then the words just before it."""
+    """How many question words describe a number: the words right after it (its unit, what it counts) weigh
+    most, then the words just before it, each within its own clause.  A word repeated in the text says less
+    about which number it describes than a word that occurs once ("cấp xã 30%")."""
+    after_end, before_start = _after_window(text, end), _before_window(text, start)
+    folded_words = [fold(w).lower() for w in _WORD.findall(text)]
     score = 0.0
-    for m in _WORD.finditer(text):
+    for m in _WORD.finditer(text, before_start, after_end):
         w = fold(m.group(0)).lower()
-        if w not in question_words:
+        if w not in question_words or (start <= m.start() < end):
             continue
+        rarity = 1.0 / max(1, folded_words.count(w)) ** 0.5
         if m.start() >= end:
-            score += max(0.0, 1.5 * (1 - (m.start() - end) / 50))
+            score += rarity * max(0.2, 1.5 * (1 - (m.start() - end) / 80))
         elif m.end() <= start:
-            score += max(0.0, 1.0 * (1 - (start - m.end()) / 45))
+            score += rarity * max(0.2, 1.0 * (1 - (start - m.end()) / 60))
     return score
 
 
@@ -125,7 +150,7 @@ def best_number(
     for i, n in enumerate(numbers_in(text)):
         near = 0.0 if english else proximity_overlap(text, n.start, n.end, q_words)
         score = near
-        score += 1.5 if (want_percent and n.percent) else (-1.0 if (n.percent and not want_percent) else 0.0)
+        score += 1.5 if (want_percent and n.percent) else (-3.0 if (n.percent and not want_percent) else 0.0)
         score -= 3.0 if n.year else 0.0
         score -= 2.0 if n.text in asked else 0.0
         score -= 1.0 if n.date_part else 0.0
