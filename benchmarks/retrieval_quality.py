@@ -29,8 +29,9 @@ SETS = {"alqac": "vire_alqac", "vimedaqa": "vire_vimedaqa"}
 def prepare(name: str, work: Path, embedder) -> Path:
     target = work / name
     if not (target / "questions.jsonl").exists():
-        subprocess.run([sys.executable, str(EVAL / "materialize.py"), str(EVAL / "external" / SETS[name]),
-                        str(target)], check=True)
+        subprocess.run(
+            [sys.executable, str(EVAL / "materialize.py"), str(EVAL / "external" / SETS[name]), str(target)], check=True
+        )
     Indexer(embedder, progress=True).run(target / "corpus", target / "index")
     return target
 
@@ -43,8 +44,12 @@ def score(target: Path, service: SearchService, mode: RetrievalMode, label: str)
             hits = service.search(q["question"], 100, mode=mode).hits
             results = [{"source": h.document.source, "chunk_id": h.chunk.chunk_id, "score": h.score} for h in hits]
             f.write(json.dumps({"id": q["id"], "results": results}, ensure_ascii=False) + "\n")
-    scored = subprocess.run([sys.executable, str(EVAL / "retrieval_score.py"), str(target / "qrels.jsonl"), str(out)],
-                            check=True, capture_output=True, text=True)
+    scored = subprocess.run(
+        [sys.executable, str(EVAL / "retrieval_score.py"), str(target / "qrels.jsonl"), str(out)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return json.loads(scored.stdout)
 
 

@@ -175,6 +175,7 @@ class Answerer:
                 weight[t] *= 3
         total_weight = sum(weight.values()) or 1.0
         q_words = set(phrases.content_words(q.text)) - province_words
+        focus_words = {w for t in focus_terms(q, province_words) for w in t.split()}
         years = {str(y) for y in q.years}
         top_sim = max((c.score for c in candidates), default=0.0)
         scored = []
@@ -187,7 +188,9 @@ class Answerer:
                 lexical = sum(w for t, w in weight.items() if f" {t} " in padded) / total_weight
                 total = semantic + 3.0 * lexical + 0.6 * self._kind_fit(q, c)
             if q.kind in (QuestionKind.COUNT, QuestionKind.PERCENT) and not english:
-                number = phrases.best_number(c.unit.text, q.text, q.kind is QuestionKind.PERCENT, english, q_words)
+                number = phrases.best_number(
+                    c.unit.text, q.text, q.kind is QuestionKind.PERCENT, english, q_words, focus_words
+                )
                 total += 0.3 * min(number[1], 5.0) if number else 0.0
             if years:
                 unit_years = set(re.findall(r"(?<!\d)(?:19|20)\d\d(?!\d)", c.unit.text))

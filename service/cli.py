@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -94,3 +95,187 @@ def index(
         typer.echo(json.dumps(asdict(summary) | {"documents": summary.documents}, ensure_ascii=False))
     else:
         _print_summary(summary)
+
+
+# -- search / ask ----------------------------------------------------------------------------------------
+TopK = Annotated[int, typer.Option("--top-k", "-k", min=1, max=100, help="Passages to return / cite")]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print the JSON contract instead of text")]
+QuestionsOption = Annotated[
+    Path | None, typer.Option("--questions", help='Batch: a JSONL file of {"id", "question"} lines')
+]
+UrlOption = Annotated[str | None, typer.Option("--url", help="Ask a running service instead of the local index")]
+ProvinceOption = Annotated[str | None, typer.Option("--province", help="Only reports about this province")]
+
+
+def _local_engine(index_dir: Path | None) -> Any:
+    from service.engine import EngineHolder
+    from service.errors import IndexNotReady
+
+    settings = _settings(index_dir=index_dir)
+    holder = EngineHolder(settings)
+    try:
+        holder.load()
+        return holder.current()
+    except (IndexNotReady, ValueError) as exc:
+        _fail(str(getattr(exc, "message", exc)))
+
+
+def _read_questions(path: Path) -> list[tuple[object, str | None, str | None]]:
+    """(id, question, error) per line of a JSONL file."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        _fail(f"cannot read {path}: {exc.strerror}", code=2)
+    out: list[tuple[object, str | None, str | None]] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            question = row["question"]
+            if not isinstance(question, str) or not question.strip():
+                raise ValueError("empty question")
+            out.append((row.get("id", number), question, None))
+        except (ValueError, KeyError, TypeError) as exc:
+            out.append((number, None, f"line {number}: {exc.__class__.__name__}: {exc}"))
+    return out
+
+
+def _remote(url: str, route: str, payload: dict[str, Any]) -> dict[str, Any]:
+    import httpx
+
+    try:
+        response = httpx.post(url.rstrip("/") + route, json=payload, timeout=60)
+    except httpx.HTTPError as exc:
+        _fail(f"cannot reach {url}: {exc}")
+    body = response.json()
+    if response.status_code >= 400:
+        _fail(body.get("error", {}).get("message", response.text))
+    return body
+
+
+def _run(
+    kind: str,
+    question: str,
+    top_k: int,
+    province: str | None,
+    index_dir: Path | None,
+    url: str | None,
+    engine: Any = None,
+) -> dict[str, Any]:
+    from service.api.models import AskResponse, SearchResponse
+    from service.errors import ServiceError
+    from service.search import ExplicitFilters
+
+    payload: dict[str, Any] = {"question": question, "top_k": top_k}
+    if province:
+        payload["filters"] = {"province": province}
+    if url:
+        return _remote(url, f"/v1/{kind}", payload)
+    engine = engine or _local_engine(index_dir)
+    start = time.perf_counter()
+    try:
+        if kind == "ask":
+            answer, outcome = engine.ask(question, top_k, ExplicitFilters(province=province))
+            return AskResponse.of(answer, outcome, (time.perf_counter() - start) * 1000).model_dump(mode="json")
+        outcome = engine.search(question, top_k, ExplicitFilters(province=province))
+        return SearchResponse.of(outcome, (time.perf_counter() - start) * 1000).model_dump(mode="json")
+    except ServiceError as exc:
+        _fail(exc.message)
+        raise
+
+
+def _print_answer(body: dict[str, Any]) -> None:
+    typer.echo(body["answer"] if body["answer"] is not None else f"(không có câu trả lời) {body.get('message') or ''}")
+    for note in body.get("notes", []):
+        typer.echo(f"  * {note}")
+    _print_sources(body["citations"])
+
+
+def _print_sources(items: list[dict[str, Any]]) -> None:
+    for i, item in enumerate(items, start=1):
+        date = f", {item['date']}" if item.get("date") else ""
+        typer.echo(f"\n[{i}] {item['title']} ({item['source']}{date})")
+        typer.echo(f"    \u201c{' '.join(item['text'].split())[:400]}\u201d")
+
+
+def _batch(kind: str, path: Path, top_k: int, index_dir: Path | None, url: str | None) -> None:
+    engine = None if url else _local_engine(index_dir)
+    for qid, question, error in _read_questions(path):
+        if error is not None or question is None:
+            typer.echo(json.dumps({"id": qid, "error": error}, ensure_ascii=False))
+            continue
+        body = _run(kind, question, top_k, None, index_dir, url, engine)
+        body = {"id": qid, "results": body["results"]} if kind == "search" else {"id": qid, **body}
+        typer.echo(json.dumps(body, ensure_ascii=False))
+
+
+@app.command()
+def ask(
+    question: Annotated[str | None, typer.Argument(help="The question")] = None,
+    questions: QuestionsOption = None,
+    as_json: JsonFlag = False,
+    top_k: TopK = 5,
+    province: ProvinceOption = None,
+    index_dir: IndexDirOption = None,
+    url: UrlOption = None,
+) -> None:
+    """Answer a question with citations (or a batch of them with --questions)."""
+    if questions is not None:
+        _batch("ask", questions, top_k, index_dir, url)
+        return
+    if not question or not question.strip():
+        _fail('give a question, e.g. hoidap ask "Quảng Nam có bao nhiêu điểm cầu?"', code=2)
+        return
+    body = _run("ask", question, top_k, province, index_dir, url)
+    typer.echo(json.dumps(body, ensure_ascii=False, indent=1)) if as_json else _print_answer(body)
+
+
+@app.command()
+def search(
+    query: Annotated[str | None, typer.Argument(help="The query")] = None,
+    questions: QuestionsOption = None,
+    as_json: JsonFlag = False,
+    top_k: TopK = 5,
+    province: ProvinceOption = None,
+    index_dir: IndexDirOption = None,
+    url: UrlOption = None,
+) -> None:
+    """Passages that match a query, best first (or a batch with --questions)."""
+    if questions is not None:
+        _batch("search", questions, top_k, index_dir, url)
+        return
+    if not query or not query.strip():
+        _fail('give a query, e.g. hoidap search "điểm cầu truyền hình"', code=2)
+        return
+    body = _run("search", query, top_k, province, index_dir, url)
+    if as_json:
+        typer.echo(json.dumps(body, ensure_ascii=False, indent=1))
+    else:
+        _print_sources(body["results"])
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(envvar="HOIDAP_HOST")] = None,
+    port: Annotated[int | None, typer.Option(envvar="HOIDAP_PORT")] = None,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes")] = 1,
+    index_dir: IndexDirOption = None,
+) -> None:
+    """Serve the HTTP API (and later the chat page)."""
+    import os
+
+    import uvicorn
+
+    settings = _settings(host=host, port=port, index_dir=index_dir)
+    os.environ["HOIDAP_INDEX_DIR"] = str(settings.index_dir)
+    uvicorn.run(
+        "service.api.app:create_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=workers,
+        loop="uvloop",
+        http="httptools",
+        log_level="info",
+    )

@@ -116,12 +116,16 @@ def _before_window(text: str, start: int) -> int:
     """Where the words before a number start: after the previous number, ";" or sentence end, 60 chars at most."""
     lower = max(0, start - 60)
     cut = lower
-    for m in re.finditer(r"\d[\d.,/%]*|[;.!?](?=\s)", text[lower:start]):
+    for m in re.finditer(r"\d+(?:[.,/]\d+)*%?|[;.!?](?=\s)", text[lower:start]):
         cut = lower + m.end()
+        if m.group(0)[0].isdigit():  # the words right after an earlier number describe that number
+            cut = max(cut, min(_after_window(text, cut), start))
     return cut
 
 
-def proximity_overlap(text: str, start: int, end: int, question_words: set[str]) -> float:
+def proximity_overlap(
+    text: str, start: int, end: int, question_words: set[str], focus: set[str] = frozenset(), after: bool = True
+) -> float:
     """How many question words describe a number: the words right after it (its unit, what it counts) weigh
     most, then the words just before it, each within its own clause.  A word repeated in the text says less
     about which number it describes than a word that occurs once ("cấp xã 30%")."""
@@ -132,8 +136,8 @@ def proximity_overlap(text: str, start: int, end: int, question_words: set[str])
         w = fold(m.group(0)).lower()
         if w not in question_words or (start <= m.start() < end):
             continue
-        rarity = 1.0 / max(1, folded_words.count(w)) ** 0.5
-        if m.start() >= end:
+        rarity = 1.0 / max(1, folded_words.count(w)) ** 0.5 * (2.0 if w in focus else 1.0)
+        if m.start() >= end and after:
             score += rarity * max(0.2, 1.5 * (1 - (m.start() - end) / 80))
         elif m.end() <= start:
             score += rarity * max(0.2, 1.0 * (1 - (start - m.end()) / 60))
@@ -141,14 +145,19 @@ def proximity_overlap(text: str, start: int, end: int, question_words: set[str])
 
 
 def best_number(
-    text: str, question: str, want_percent: bool, english: bool, q_words: set[str] | None = None
+    text: str,
+    question: str,
+    want_percent: bool,
+    english: bool,
+    q_words: set[str] | None = None,
+    focus: set[str] = frozenset(),
 ) -> tuple[NumberMention, float] | None:
     """The number of `text` that answers the question, with how well its neighbourhood matches."""
     asked = {n.text for n in numbers_in(question)}
     q_words = q_words if q_words is not None else set(content_words(question))
     best, best_score, best_near = None, float("-inf"), 0.0
     for i, n in enumerate(numbers_in(text)):
-        near = 0.0 if english else proximity_overlap(text, n.start, n.end, q_words)
+        near = 0.0 if english else proximity_overlap(text, n.start, n.end, q_words, focus)
         score = near
         score += 1.5 if (want_percent and n.percent) else (-3.0 if (n.percent and not want_percent) else 0.0)
         score -= 3.0 if n.year else 0.0
@@ -193,13 +202,16 @@ def date_phrase(text: str, question: str = "") -> str | None:
 def list_phrase(sentence: str, question: str) -> str | None:
     """An enumeration: the parenthesised list nearest the question's words, or what follows "gồm"/":"."""
     q_words = set(content_words(question))
-    best, best_score = None, -1.0
+    best, best_score, previous_end = None, -1.0, 0
     for m in re.finditer(r"\(([^()]{3,240})\)", sentence):
         inner = m.group(1)
         if len(re.split(r"[;,]", inner)) >= 2:
-            score = proximity_overlap(sentence, m.start(), m.start(), q_words)
+            lead = sentence[max(previous_end, m.start() - 90) : m.start()]  # what the list is a list of
+            lead_words = [fold(w).lower() for w in _WORD.findall(lead)]
+            score = sum(1.0 for w in set(lead_words) if w in q_words)
             if score > best_score:
                 best, best_score = inner.strip(), score
+        previous_end = m.end()
     if best is not None:
         return best
     m = re.search(

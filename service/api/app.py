@@ -1,0 +1,67 @@
+"""The FastAPI application: heavy things load in the lifespan, errors map in one place."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from service.api.routes import ask, documents, health, search
+from service.engine import EngineHolder
+from service.errors import ServiceError
+from service.settings import Settings
+
+
+def _error(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse(status_code=status, content={"error": {"code": code, "message": message}})
+
+
+def _describe(exc: RequestValidationError) -> str:
+    parts = []
+    for error in exc.errors():
+        where = ".".join(str(p) for p in error.get("loc", ()) if p != "body") or "body"
+        message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+        if error.get("type") == "extra_forbidden":
+            message = "unknown field (filters accept province, source, date_from, date_to)"
+        parts.append(f"{where}: {message}")
+    return "; ".join(parts)
+
+
+def create_app(settings: Settings | None = None, holder: EngineHolder | None = None) -> FastAPI:
+    """The app.  `holder` may be given (tests, several apps in one process); else it is built from settings."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine_holder = holder or EngineHolder(settings)
+        engine_holder.load()
+        app.state.holder = engine_holder
+        yield
+
+    app = FastAPI(
+        title="hoidap",
+        version="0.1.0",
+        lifespan=lifespan,
+        description="Questions answered from Vietnamese reports, with citations.",
+    )
+    app.state.settings = settings
+
+    @app.exception_handler(ServiceError)
+    async def service_error(_: Request, exc: ServiceError) -> JSONResponse:
+        return _error(exc.status, exc.code, exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return _error(422, "invalid_request", _describe(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return _error(exc.status_code, "http_error", str(exc.detail))
+
+    for router in (ask.router, search.router, documents.router, health.router):
+        app.include_router(router)
+    return app

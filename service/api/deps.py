@@ -1,0 +1,27 @@
+"""Dependencies: what handlers get from the app's state (created in the lifespan)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from service.engine import Engine, EngineHolder
+from service.settings import Settings
+
+
+def get_holder(request: Request) -> EngineHolder:
+    return request.app.state.holder
+
+
+def get_engine(holder: Annotated[EngineHolder, Depends(get_holder)]) -> Engine:
+    return holder.current()  # raises IndexNotReady (503) with what to do
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+HolderDep = Annotated[EngineHolder, Depends(get_holder)]
+EngineDep = Annotated[Engine, Depends(get_engine)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]

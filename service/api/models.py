@@ -1,0 +1,176 @@
+"""Request and response models of the HTTP API (the contract in ../shared/DESIGN.md); the CLI's --json
+output uses the same models."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from service.answering import Answer
+from service.retrieval import Hit, RetrievalMode
+from service.search import ExplicitFilters, SearchOutcome
+
+MAX_QUESTION_CHARS = 2000
+
+
+class Filters(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    province: str | None = Field(None, description="A province (pre- or post-2025 name, short forms accepted)")
+    source: str | None = Field(None, description="A document source id, as GET /v1/documents lists them")
+    date_from: dt.date | None = Field(None, description="Reports dated on or after (YYYY-MM-DD)")
+    date_to: dt.date | None = Field(None, description="Reports dated on or before (YYYY-MM-DD)")
+
+    def explicit(self) -> ExplicitFilters:
+        return ExplicitFilters(self.province, self.source, self.date_from, self.date_to)
+
+
+class AskRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(
+        ..., min_length=1, max_length=MAX_QUESTION_CHARS, examples=["Quảng Nam có bao nhiêu điểm cầu?"]
+    )
+    top_k: int = Field(5, ge=1, le=50, description="How many passages to cite")
+    filters: Filters | None = None
+
+    @field_validator("question")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("question must not be empty")
+        return value
+
+
+class SearchRequest(AskRequest):
+    top_k: int = Field(5, ge=1, le=100, description="How many passages to return")
+    mode: RetrievalMode = RetrievalMode.HYBRID
+
+
+class Citation(BaseModel):
+    source: str
+    title: str
+    date: str | None = None
+    chunk_id: str
+    start: int = Field(description="Offset into the document's normalised text")
+    end: int
+    text: str
+    score: float
+
+
+class QueryInfo(BaseModel):
+    language: Literal["vi", "vi-nodiac", "en"]
+    province: str | None = None
+    provinces_searched: list[str] = []
+    kind: Literal["count", "percent", "date", "list", "explain", "text"]
+    years: list[int] = []
+    filters: dict[str, object] = {}
+
+    @classmethod
+    def of(cls, outcome: SearchOutcome) -> QueryInfo:
+        a, f = outcome.analysis, outcome.filters
+        applied: dict[str, object] = {}
+        if f.province:
+            applied["province"] = list(f.province)
+        if f.source:
+            applied["source"] = f.source
+        if f.date_from:
+            applied["date_from"] = f.date_from.isoformat()
+        if f.date_to:
+            applied["date_to"] = f.date_to.isoformat()
+        return cls(
+            language=a.language.value,
+            province=a.province,
+            provinces_searched=list(f.province),
+            kind=a.kind.value,
+            years=list(a.years),
+            filters=applied,
+        )
+
+
+class AskResponse(BaseModel):
+    answer: str | None = Field(description="A short answer phrase, or null when the reports do not answer it")
+    evidence: str | None = Field(None, description="The sentence the answer was taken from")
+    citations: list[Citation]
+    message: str | None = Field(None, description="Why there is no answer")
+    notes: list[str] = []
+    query: QueryInfo
+    took_ms: float
+
+    @classmethod
+    def of(cls, answer: Answer, outcome: SearchOutcome, took_ms: float) -> AskResponse:
+        return cls(
+            answer=answer.answer,
+            evidence=answer.evidence,
+            citations=[Citation(**c.__dict__) for c in answer.citations],
+            message=answer.message,
+            notes=answer.notes,
+            query=QueryInfo.of(outcome),
+            took_ms=round(took_ms, 2),
+        )
+
+
+class SearchResult(BaseModel):
+    source: str
+    title: str
+    date: str | None = None
+    chunk_id: str
+    start: int
+    end: int
+    text: str
+    score: float
+
+    @classmethod
+    def of(cls, hit: Hit) -> SearchResult:
+        c = hit.chunk
+        return cls(
+            source=c.source,
+            title=hit.document.title,
+            date=hit.document.date,
+            chunk_id=c.chunk_id,
+            start=c.start,
+            end=c.end,
+            text=c.text,
+            score=round(hit.score, 4),
+        )
+
+
+class SearchResponse(BaseModel):
+    results: list[SearchResult]
+    notes: list[str] = []
+    query: QueryInfo
+    took_ms: float
+
+    @classmethod
+    def of(cls, outcome: SearchOutcome, took_ms: float) -> SearchResponse:
+        return cls(
+            results=[SearchResult.of(h) for h in outcome.hits],
+            notes=outcome.notes,
+            query=QueryInfo.of(outcome),
+            took_ms=round(took_ms, 2),
+        )
+
+
+class DocumentInfo(BaseModel):
+    source: str
+    title: str
+    date: str | None
+    provinces: list[str]
+    format: str
+    chars: int
+
+
+class DocumentsResponse(BaseModel):
+    documents: list[DocumentInfo]
+    generation: str
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody
