@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 from indexer.gazetteer import Gazetteer
 from indexer.normalize import normalize_query
 from indexer.vietnamese import fold, has_diacritics
+from service.glossary import Glossary
 
 
 class Language(StrEnum):
@@ -126,7 +127,8 @@ class AnalyzedQuestion:
     provinces: tuple[ProvinceScope, ...] = ()
     years: tuple[int, ...] = ()
     folded: bool = False  # typed without diacritics: the folded lexical index serves it
-    extra: dict[str, str] = field(default_factory=dict)
+    lexical: str = ""  # what lexical matching uses: the question, or for English its Vietnamese terms
+    focus: str = ""  # English: the Vietnamese terms of what "how many …" counts
 
     @property
     def province(self) -> str | None:
@@ -156,8 +158,9 @@ def detect_kind(text: str) -> QuestionKind:
 
 
 class QuestionAnalyzer:
-    def __init__(self, gazetteer: Gazetteer) -> None:
+    def __init__(self, gazetteer: Gazetteer, glossary: Glossary | None = None) -> None:
         self.gazetteer = gazetteer
+        self.glossary = glossary or Glossary.load()
 
     def scope(self, name: str) -> ProvinceScope:
         """Former units whose reports answer a question about `name` (a pre- or post-2025 unit)."""
@@ -180,11 +183,19 @@ class QuestionAnalyzer:
         )
         language = detect_language(without_names)
         years = tuple(sorted({int(y) for y in _YEAR.findall(text)}))
+        lexical, focus = text, ""
+        if language is Language.EN:
+            # Vietnamese terms for the English words, joined by a function word so no pair spans two terms.
+            lexical = " và ".join([*self.glossary.translate(text), *names, *map(str, years)])
+            asked = re.search(r"how (?:many|much) ((?:[\w-]+ ?){1,3})", text, re.IGNORECASE)
+            focus = " và ".join(self.glossary.translate(asked.group(1))) if asked else ""
         return AnalyzedQuestion(
             text=text,
             language=language,
             kind=detect_kind(text),
             provinces=tuple(self.scope(n) for n in names),
             years=years,
-            folded=language is not Language.VI,
+            folded=language is Language.VI_NO_DIACRITICS,
+            lexical=lexical,
+            focus=focus,
         )

@@ -54,7 +54,7 @@ _ANAPHOR = re.compile(r"^(đây|điều này|đó|việc này|những điều n�
 def question_terms(question: AnalyzedQuestion, province_words: set[str]) -> list[str]:
     """Content terms of a question: adjacent content words as pairs, a lone content word as itself."""
     runs: list[list[str]] = [[]]
-    for raw in phrases.raw_words(question.text):
+    for raw in phrases.raw_words(question.lexical or question.text):
         w = phrases.form(raw, question.folded)
         if phrases.is_stop(raw) or w in province_words or w.isdigit():
             runs.append([])
@@ -71,6 +71,9 @@ _FOCUS = re.compile(r"\b(?:bao nhieu|may|how many|how much)\s+((?:\w+\s*){1,3})"
 
 def focus_terms(question: AnalyzedQuestion, province_words: set[str]) -> set[str]:
     """The terms right after "bao nhiêu"/"how many": the thing being counted ("máy chủ")."""
+    if question.focus:
+        words = [w for w in phrases.words(question.focus, question.folded) if not phrases.is_stop(w)]
+        return set(words[:1]) | {f"{a} {b}" for a, b in zip(words, words[1:], strict=False)}
     folded_words = phrases.words(question.text, folded=True)
     m = _FOCUS.search(" ".join(folded_words))
     if not m:
@@ -163,7 +166,7 @@ class Answerer:
         if q.kind is QuestionKind.DATE:
             return 1.0 if phrases.date_phrase(text, q.text) else -1.0
         if q.kind is QuestionKind.LIST:
-            return 1.0 if phrases.list_phrase(text, q.text, q.folded) else 0.0
+            return 1.0 if phrases.list_phrase(text, q.lexical, q.folded) else 0.0
         if q.kind is QuestionKind.EXPLAIN:
             return 0.5 if phrases.cause_phrase(text) else 0.0
         return 0.0
@@ -178,22 +181,22 @@ class Answerer:
             if t in weight:
                 weight[t] *= 3
         total_weight = sum(weight.values()) or 1.0
-        q_words = set(phrases.content_words(q.text, q.folded)) - province_words
+        q_words = set(phrases.content_words(q.lexical, q.folded)) - province_words
         focus_words = {w for t in focus_terms(q, province_words) for w in t.split()}
         years = {str(y) for y in q.years}
         top_sim = max((c.score for c in candidates), default=0.0)
         scored = []
         for c, padded in zip(candidates, texts, strict=True):
             semantic = 1.0 - (top_sim - c.score) * 6  # 0.1 of cosine below the best costs 0.6
-            if english:
-                total = 2.0 * semantic + 1.5 * loanword_overlap(q.text, c.unit.text, province_words)
+            lexical = sum(w for t, w in weight.items() if f" {t} " in padded) / total_weight
+            if english:  # lexical through the glossary's Vietnamese terms
+                total = 2.0 * semantic + 2.0 * lexical + 1.5 * loanword_overlap(q.text, c.unit.text, province_words)
                 total += self._kind_fit(q, c)
             else:
-                lexical = sum(w for t, w in weight.items() if f" {t} " in padded) / total_weight
                 total = semantic + 3.0 * lexical + 0.6 * self._kind_fit(q, c)
-            if q.kind in (QuestionKind.COUNT, QuestionKind.PERCENT) and not english:
+            if q.kind in (QuestionKind.COUNT, QuestionKind.PERCENT):
                 number = phrases.best_number(
-                    c.unit.text, q.text, q.kind is QuestionKind.PERCENT, english, q_words, focus_words, q.folded
+                    c.unit.text, q.text, q.kind is QuestionKind.PERCENT, not q_words, q_words, focus_words, q.folded
                 )
                 total += 0.3 * min(number[1], 5.0) if number else 0.0
             if years:
@@ -212,7 +215,7 @@ class Answerer:
         ranked = self._ranked(q, candidates, province_words)
         if not ranked or not self._supported(q, ranked[0], candidates, province_words):
             return None
-        q_words = set(phrases.content_words(q.text, q.folded)) - province_words
+        q_words = set(phrases.content_words(q.lexical, q.folded)) - province_words
         for candidate in ranked[:4]:
             phrase = self._phrase(q, candidate, q_words)
             if phrase:
@@ -227,7 +230,7 @@ class Answerer:
                 return False
         if q.language is Language.EN:
             sim = max((c.score for c in candidates if c.unit.row == best.unit.row), default=0.0)
-            return sim >= self.min_similarity
+            return sim >= self.min_similarity or coverage(q, document.text, province_words) >= self.min_coverage
         if coverage(q, document.text, province_words) < self.min_coverage:
             return False
         focus = focus_terms(q, province_words)
@@ -245,7 +248,9 @@ class Answerer:
         text = c.unit.text
         english = q.language is Language.EN
         if q.kind in (QuestionKind.COUNT, QuestionKind.PERCENT):
-            found = phrases.best_number(text, q.text, q.kind is QuestionKind.PERCENT, english, q_words, folded=q.folded)
+            found = phrases.best_number(
+                text, q.text, q.kind is QuestionKind.PERCENT, not q_words, q_words, folded=q.folded
+            )
             if found is None:
                 return None
             n = found[0]
@@ -254,7 +259,7 @@ class Answerer:
         if q.kind is QuestionKind.DATE:
             return phrases.date_phrase(text, q.text)
         if q.kind is QuestionKind.LIST:
-            return phrases.list_phrase(self._sentence(c), q.text, q.folded) or phrases.shorten(text, 240)
+            return phrases.list_phrase(self._sentence(c), q.lexical, q.folded) or phrases.shorten(text, 240)
         if q.kind is QuestionKind.EXPLAIN:
             if _ANAPHOR.match(text):  # "Đây là nguyên nhân …": the cause is in the sentence before
                 before = c.hit.document.text[: c.unit.start].rstrip()

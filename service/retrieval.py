@@ -124,7 +124,7 @@ class HybridRetriever:
         return dict(list(out.items())[:depth])
 
     def lexical_scores(self, question: AnalyzedQuestion, mask: np.ndarray | None) -> np.ndarray:
-        scores = self.index.lexical.scores(question.text, folded=question.folded)
+        scores = self.index.lexical.scores(question.lexical or question.text, folded=question.folded)
         if mask is not None:
             scores = np.where(mask, scores, 0.0)
         return scores
