@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from indexer.vietnamese import fold
 
-NUMBER = re.compile(r"(?<![\w.,/])(\d+(?:[.,]\d+)*(?:\s?/\s?\d+(?:[.,]\d+)*)?)(\s?%|[A-Za-z]{1,5}\b(?![^\W\d_]))?")
+NUMBER = re.compile(r"(?<![\w.,/])(\d+(?:[.,]\d+)*(?:\s?[/–-]\s?\d+(?:[.,]\d+)*)?)(\s?%|[A-Za-z]{1,5}\b(?![^\W\d_]))?")
 _WORD = re.compile(r"[^\W_]+(?:[.,/][0-9]+)*%?")
 # Words that end a unit phrase after a number ("19 điểm | bao gồm", "51 đơn vị | kết nối").
 _PHRASE_STOP = frozenset(
@@ -154,6 +154,9 @@ def proximity_overlap(
             score += rarity * 1.5 * math.exp(-(m.start() - end) / 30)
         elif m.end() <= start:
             score += rarity * math.exp(-(start - m.end()) / 15)
+    # The qualifier right before a number tells parallel figures apart: "cấp tỉnh 62%; cấp huyện 54%".
+    lead = words(text[before_start:start], folded)[-3:]
+    score += sum(1.0 / max(1, all_words.count(w)) ** 0.5 for w in set(lead) if w in question_words)
     return score
 
 
