@@ -63,6 +63,9 @@ class EngineHolder:
         self._checked = 0.0
 
     def load(self) -> None:
+        import faiss
+
+        faiss.omp_set_num_threads(1)  # one query at a time: threads cost more than they give (see README)
         self.embedder.load()
         self.refresh(force=True)
 

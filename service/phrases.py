@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from indexer.vietnamese import fold
@@ -135,7 +136,7 @@ def proximity_overlap(
     start: int,
     end: int,
     question_words: set[str],
-    focus: set[str] = frozenset(),
+    focus: AbstractSet[str] = frozenset(),
     after: bool = True,
     folded: bool = True,
 ) -> float:
@@ -166,7 +167,7 @@ def best_number(
     want_percent: bool,
     english: bool,
     q_words: set[str] | None = None,
-    focus: set[str] = frozenset(),
+    focus: AbstractSet[str] = frozenset(),
     folded: bool = True,
 ) -> tuple[NumberMention, float] | None:
     """The number of `text` that answers the question, with how well its neighbourhood matches."""
@@ -231,11 +232,11 @@ def list_phrase(sentence: str, question: str, folded: bool = True) -> str | None
         previous_end = m.end()
     if best is not None:
         return best
-    m = re.search(
+    after = re.search(
         r"(?:bao gồm|gồm có|gồm|như|là|:)\s+(.{5,240}?)(?=\s+(?:đã|đang|sẽ|được|nhằm|để|cùng)\s|[.;]|$)", sentence
     )
-    if m and len(re.split(r",|\bvà\b", m.group(1))) >= 2:
-        return m.group(1).strip(" ,")
+    if after and len(re.split(r",|\bvà\b", after.group(1))) >= 2:
+        return after.group(1).strip(" ,")
     return None
 
 

@@ -10,7 +10,7 @@ import numpy as np
 from indexer.embedders import Embedder
 from indexer.gazetteer import Gazetteer
 from indexer.reader import PublishedIndex
-from service.analysis import AnalyzedQuestion, QuestionAnalyzer
+from service.analysis import AnalyzedQuestion, ProvinceScope, QuestionAnalyzer
 from service.errors import InvalidRequest
 from service.retrieval import FusionSettings, Hit, HybridRetriever, RetrievalMode, SearchFilters
 
@@ -46,8 +46,10 @@ class SearchService:
         self.analyzer = QuestionAnalyzer(gazetteer)
         self.retriever = HybridRetriever(index, embedder, fusion)
 
-    def filters_for(self, analysis: AnalyzedQuestion, explicit: ExplicitFilters) -> tuple[SearchFilters, list[str]]:
-        notes: list[str] = []
+    def filters_for(
+        self, analysis: AnalyzedQuestion, explicit: ExplicitFilters
+    ) -> tuple[SearchFilters, list[ProvinceScope]]:
+        scopes = list(analysis.provinces)
         provinces: tuple[str, ...] = analysis.searched_provinces
         if explicit.province:
             name = self.gazetteer.canonical(explicit.province)
@@ -56,7 +58,8 @@ class SearchService:
                     f"unknown province {explicit.province!r}: use a province name such as "
                     "'Quảng Nam', 'Kon Tum' or 'TP.HCM'"
                 )
-            provinces = self.analyzer.scope(name).searched
+            scopes = [self.analyzer.scope(name)]
+            provinces = scopes[0].searched
         if explicit.source and self.index.store.document(explicit.source) is None:
             raise InvalidRequest(f"unknown source {explicit.source!r}: GET /v1/documents lists the indexed sources")
         if explicit.date_from and explicit.date_to and explicit.date_from > explicit.date_to:
@@ -65,9 +68,10 @@ class SearchService:
         if not (date_from or date_to) and analysis.years:
             # A report about year Y cannot be older than Y; undated reports stay in.
             date_from, keep_undated = dt.date(min(analysis.years), 1, 1), True
-        return SearchFilters(
+        filters = SearchFilters(
             province=provinces, source=explicit.source, date_from=date_from, date_to=date_to, keep_undated=keep_undated
-        ), notes
+        )
+        return filters, scopes
 
     def search(
         self,
@@ -78,13 +82,14 @@ class SearchService:
     ) -> SearchOutcome:
         explicit = explicit or ExplicitFilters()
         analysis = self.analyzer.analyze(question)
-        filters, notes = self.filters_for(analysis, explicit)
+        filters, scopes = self.filters_for(analysis, explicit)
         vector = self.retriever.embed_query(analysis) if mode is not RetrievalMode.LEXICAL else None
         hits = self.retriever.search(analysis, top_k, filters, mode, vector)
         if not hits and filters.keep_undated:  # an inferred year was too strict: drop it
             filters = replace(filters, date_from=None, date_to=None, keep_undated=False)
             hits = self.retriever.search(analysis, top_k, filters, mode, vector)
-        for scope in analysis.provinces:
+        notes: list[str] = []
+        for scope in scopes:
             if scope.note and any(set(h.document.provinces) - {scope.asked} for h in hits):
                 notes.append(scope.note)
         return SearchOutcome(analysis, hits, filters, self.index, vector, notes)
