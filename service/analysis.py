@@ -88,7 +88,7 @@ _KIND_PATTERNS: list[tuple[QuestionKind, re.Pattern[str]]] = [
     (
         QuestionKind.COUNT,
         re.compile(
-            r"\b(bao nhieu|may|so luong|tong so|how many|how much|number of|"
+            r"\b(bao nhieu|bao lau|may|so luong|tong so|how many|how much|how long|number of|"
             r"count of)\b"
         ),
     ),

@@ -45,6 +45,27 @@ class Candidate:
     hit: Hit
     rank: int
     score: float
+    lead: Unit | None = None  # for a list item ("a) Có tổ chức;"), the line that introduces the list
+
+    @property
+    def text(self) -> str:
+        """What the answer is read from: the unit, after its list's lead line when it has one."""
+        return f"{self.lead.text} {self.unit.text}" if self.lead else self.unit.text
+
+
+_LIST_ITEM = re.compile(r"^(?:[a-zđ]|\d{1,2})\)\s|^[-+•]\s")
+
+
+def list_lead(unit: Unit, document_text: str) -> Unit | None:
+    """The line ending in ":" that introduces the list a unit is an item of ("… thì bị phạt tù từ 02 năm đến
+    07 năm:" before "a) Có tổ chức;")."""
+    if not _LIST_ITEM.match(unit.text):
+        return None
+    colon = document_text.rfind(":\n", max(0, unit.start - 3000), unit.start)
+    if colon < 0:
+        return None
+    start = document_text.rfind("\n", 0, colon) + 1
+    return Unit(-1, unit.source, start, colon + 1, document_text[start : colon + 1])
 
 
 _ACRONYM = re.compile(r"\b([A-Z]{3,})s?\b")
@@ -115,7 +136,7 @@ class Answerer:
     """The extractive answerer (no LLM)."""
 
     candidates = 8  # hits the answerer looks at
-    min_coverage = 0.5  # Vietnamese questions: share of content terms the evidence's report must hold
+    min_coverage = 0.34  # share of the question's content terms the evidence's report must hold
     min_similarity = 0.80  # English questions: cosine of question and evidence sentence
 
     def __init__(self, gazetteer: Gazetteer) -> None:
@@ -140,7 +161,7 @@ class Answerer:
                 None, None, citations, "Các báo cáo không nêu thông tin này (the reports do not say).", outcome.notes
             )
         candidate, phrase = chosen
-        return Answer(phrase, candidate.unit.text, citations, None, outcome.notes)
+        return Answer(phrase, candidate.text, citations, None, outcome.notes)
 
     # -- candidates -----------------------------------------------------------------------------------------
     def _candidates(self, outcome: SearchOutcome, store) -> list[Candidate]:
@@ -153,11 +174,11 @@ class Answerer:
                     continue
                 seen.add(unit.row)
                 sim = float(np.asarray(outcome.index.unit_vectors[unit.row]) @ q_vec) if q_vec is not None else 0.0
-                out.append(Candidate(unit, hit, rank, sim))
+                out.append(Candidate(unit, hit, rank, sim, list_lead(unit, hit.document.text)))
         return out
 
     def _kind_fit(self, q: AnalyzedQuestion, c: Candidate) -> float:
-        text = c.unit.text
+        text = c.text
         numbers = [n for n in phrases.numbers_in(text) if not n.year]
         if q.kind is QuestionKind.COUNT:
             return 1.0 if any(not n.percent and not n.date_part for n in numbers) else -1.0
@@ -196,7 +217,7 @@ class Answerer:
                 total = semantic + 3.0 * lexical + 0.6 * self._kind_fit(q, c)
             if q.kind in (QuestionKind.COUNT, QuestionKind.PERCENT):
                 number = phrases.best_number(
-                    c.unit.text, q.text, q.kind is QuestionKind.PERCENT, not q_words, q_words, focus_words, q.folded
+                    c.text, q.text, q.kind is QuestionKind.PERCENT, not q_words, q_words, focus_words, q.folded
                 )
                 total += 0.3 * min(number[1], 5.0) if number else 0.0
             if years:
@@ -206,7 +227,7 @@ class Answerer:
             if c.unit.start == 0 and c.unit.text.rstrip(" .:") == c.hit.document.title:
                 total -= 0.5  # the title restates the report, its body answers
             total -= 0.08 * c.rank
-            scored.append(Candidate(c.unit, c.hit, c.rank, total))
+            scored.append(Candidate(c.unit, c.hit, c.rank, total, c.lead))
         return sorted(scored, key=lambda c: -c.score)
 
     def _choose(
@@ -245,7 +266,7 @@ class Answerer:
         return text[start:end]
 
     def _phrase(self, q: AnalyzedQuestion, c: Candidate, q_words: set[str]) -> str | None:
-        text = c.unit.text
+        text = c.text
         english = q.language is Language.EN
         if q.kind in (QuestionKind.COUNT, QuestionKind.PERCENT):
             found = phrases.best_number(
@@ -259,14 +280,14 @@ class Answerer:
         if q.kind is QuestionKind.DATE:
             return phrases.date_phrase(text, q.text)
         if q.kind is QuestionKind.LIST:
-            return phrases.list_phrase(self._sentence(c), q.lexical, q.folded) or phrases.shorten(text, 240)
+            return phrases.list_phrase(self._sentence(c), q.lexical, q.folded) or phrases.shorten(text, 300)
         if q.kind is QuestionKind.EXPLAIN:
             if _ANAPHOR.match(text):  # "Đây là nguyên nhân …": the cause is in the sentence before
                 before = c.hit.document.text[: c.unit.start].rstrip()
                 previous = re.split(r"(?<=[.!?])\s+|\n", before)[-1] if before else ""
-                return phrases.cause_phrase(previous) or phrases.shorten(previous, 240) or None
-            return phrases.cause_phrase(text) or phrases.cause_phrase(self._sentence(c)) or phrases.shorten(text, 240)
-        return phrases.entity_phrase(text, q.text) or phrases.shorten(text, 240)
+                return phrases.cause_phrase(previous) or phrases.shorten(previous, 300) or None
+            return phrases.cause_phrase(text) or phrases.cause_phrase(self._sentence(c)) or phrases.shorten(text, 300)
+        return phrases.entity_phrase(text, q.text) or phrases.shorten(text, 300)
 
     @staticmethod
     def _english(q: AnalyzedQuestion, phrase: str) -> str:
@@ -301,6 +322,21 @@ class Answerer:
         if chosen is not None:
             candidate, phrase = chosen
             unit = candidate.unit
+            if candidate.lead is not None and not any(candidate.lead.text in c.text for c in out):
+                lead = candidate.lead
+                out.insert(
+                    1,
+                    Citation(
+                        lead.source,
+                        candidate.hit.document.title,
+                        candidate.hit.chunk.chunk_id,
+                        lead.start,
+                        lead.end,
+                        lead.text,
+                        round(candidate.hit.score, 4),
+                        candidate.hit.document.date,
+                    ),
+                )
             if unit.text not in out[0].text:  # the unit straddles two chunks: cite the unit itself
                 out.insert(
                     0,

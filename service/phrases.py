@@ -3,6 +3,8 @@ a date, a list, a cause, or the entity a "… nào?" question asks for.  Pure te
 
 from __future__ import annotations
 
+import collections
+import functools
 import math
 import re
 from collections.abc import Set as AbstractSet
@@ -71,8 +73,13 @@ def form(word: str, folded: bool) -> str:
     return fold(word).lower() if folded else word.lower()
 
 
+@functools.lru_cache(maxsize=4096)
+def _words_cached(text: str, folded: bool) -> tuple[str, ...]:
+    return tuple(form(w, folded) for w in _WORD.findall(text))
+
+
 def words(text: str, folded: bool = True) -> list[str]:
-    return [form(w, folded) for w in _WORD.findall(text)]
+    return list(_words_cached(text, folded))
 
 
 def raw_words(text: str) -> list[str]:
@@ -144,20 +151,20 @@ def proximity_overlap(
     most, then the words just before it, each within its own clause.  A word repeated in the text says less
     about which number it describes than a word that occurs once ("cấp xã 30%")."""
     after_end, before_start = _after_window(text, end), _before_window(text, start)
-    all_words = words(text, folded)
+    counts = collections.Counter(_words_cached(text, folded))
     score = 0.0
     for m in _WORD.finditer(text, before_start, after_end):
         w = form(m.group(0), folded)
         if w not in question_words or (start <= m.start() < end):
             continue
-        rarity = 1.0 / max(1, all_words.count(w)) ** 0.5 * (2.0 if w in focus else 1.0)
+        rarity = 1.0 / max(1, counts[w]) ** 0.5 * (2.0 if w in focus else 1.0)
         if m.start() >= end and after:
             score += rarity * 1.5 * math.exp(-(m.start() - end) / 30)
         elif m.end() <= start:
             score += rarity * math.exp(-(start - m.end()) / 15)
     # The qualifier right before a number tells parallel figures apart: "cấp tỉnh 62%; cấp huyện 54%".
     lead = words(text[before_start:start], folded)[-3:]
-    score += sum(1.0 / max(1, all_words.count(w)) ** 0.5 for w in set(lead) if w in question_words)
+    score += sum(1.0 / max(1, counts[w]) ** 0.5 for w in set(lead) if w in question_words)
     return score
 
 
@@ -190,9 +197,28 @@ def best_number(
     return best, best_near
 
 
+_RANGE = re.compile(
+    r"\btừ\s+(?:đủ\s+)?\d+(?:[.,]\d+)*\s*%?(?:\s+[^\W\d_]+){0,2}?\s+(?:đến|tới)\s+(?:dưới\s+)?\d+(?:[.,]\d+)*"
+    r"\s*%?(?:\s+[^\W\d_]+){0,2}",
+    re.IGNORECASE,
+)
+
+
 def count_phrase(text: str, n: NumberMention) -> str:
+    """The number with its unit ("19 điểm"), or the whole range it belongs to ("từ 02 năm đến 07 năm")."""
+    for m in _RANGE.finditer(text):
+        if m.start() <= n.start < m.end():
+            return _trim_unit(m.group(0))
     unit = "" if n.percent or re.search(r"[A-Za-z]$", n.text) else unit_words_after(text, n.end)
     return f"{n.text} {unit}".strip()
+
+
+def _trim_unit(phrase: str) -> str:
+    """Drop function words trailing a range ("từ 02 năm đến 07 năm và" -> "từ 02 năm đến 07 năm")."""
+    words_ = phrase.split()
+    while words_ and words_[-1].lower() in _PHRASE_STOP:
+        words_.pop()
+    return " ".join(words_)
 
 
 _DATE = re.compile(
