@@ -69,6 +69,7 @@ def list_lead(unit: Unit, document_text: str) -> Unit | None:
 
 
 _ACRONYM = re.compile(r"\b([A-Z]{3,})s?\b")
+_WHY = re.compile(r"\b(vi sao|tai sao|nguyen nhan|ly do|why|because|do dau)\b")
 _ANAPHOR = re.compile(r"^(đây|điều này|đó|việc này|những điều này|this|that)\b", re.IGNORECASE)
 
 
@@ -95,6 +96,11 @@ def focus_terms(question: AnalyzedQuestion, province_words: set[str]) -> set[str
     if question.focus:
         words = [w for w in phrases.words(question.focus, question.folded) if not phrases.is_stop(w)]
         return set(words[:1]) | {f"{a} {b}" for a, b in zip(words, words[1:], strict=False)}
+    subject = re.search(r"((?:[^\W\d_]+\s+){1,4})là\s+(?:gì|ai)\b", question.text, re.IGNORECASE)
+    if subject:  # "X là gì?": X is what the question is about
+        words = [phrases.form(w, question.folded) for w in subject.group(1).split() if not phrases.is_stop(w.lower())]
+        words = [w for w in words if w not in province_words][-3:]
+        return {f"{a} {b}" for a, b in zip(words, words[1:], strict=False)} or set(words)
     folded_words = phrases.words(question.text, folded=True)
     m = _FOCUS.search(" ".join(folded_words))
     if not m:
@@ -277,17 +283,19 @@ class Answerer:
             n = found[0]
             phrase = phrases.count_phrase(text, n)
             return self._english(q, phrase) if english else phrase
-        if q.kind is QuestionKind.DATE:
-            return phrases.date_phrase(text, q.text)
+        if q.kind is QuestionKind.DATE:  # "khi nào" is often a condition, not a date: then the sentence answers
+            return phrases.date_phrase(text, q.text) or phrases.shorten(text, 300)
         if q.kind is QuestionKind.LIST:
             return phrases.list_phrase(self._sentence(c), q.lexical, q.folded) or phrases.shorten(text, 300)
+        if q.kind is QuestionKind.EXPLAIN and not _WHY.search(fold(q.text).lower()):
+            return phrases.shorten(text, 300)  # "như thế nào": the sentence is the answer
         if q.kind is QuestionKind.EXPLAIN:
             if _ANAPHOR.match(text):  # "Đây là nguyên nhân …": the cause is in the sentence before
                 before = c.hit.document.text[: c.unit.start].rstrip()
                 previous = re.split(r"(?<=[.!?])\s+|\n", before)[-1] if before else ""
                 return phrases.cause_phrase(previous) or phrases.shorten(previous, 300) or None
             return phrases.cause_phrase(text) or phrases.cause_phrase(self._sentence(c)) or phrases.shorten(text, 300)
-        return phrases.entity_phrase(text, q.text) or phrases.shorten(text, 300)
+        return phrases.definition(text, q.text) or phrases.entity_phrase(text, q.text) or phrases.shorten(text, 300)
 
     @staticmethod
     def _english(q: AnalyzedQuestion, phrase: str) -> str:

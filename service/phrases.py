@@ -198,8 +198,8 @@ def best_number(
 
 
 _RANGE = re.compile(
-    r"\btừ\s+(?:đủ\s+)?\d+(?:[.,]\d+)*\s*%?(?:\s+[^\W\d_]+){0,2}?\s+(?:đến|tới)\s+(?:dưới\s+)?\d+(?:[.,]\d+)*"
-    r"\s*%?(?:\s+[^\W\d_]+){0,2}",
+    r"\btừ\s+(?:đủ\s+)?\d+(?:[.,]\d+)*(?:\s*%)?(?:\s+[^\W\d_]+){0,2}?\s+(?:đến|tới)\s+(?:dưới\s+)?"
+    r"\d+(?:[.,]\d+)*(?:\s*%)?(?:\s+[^\W\d_]+){0,2}",
     re.IGNORECASE,
 )
 
@@ -296,6 +296,18 @@ def entity_phrase(text: str, question: str) -> str | None:
     tail = re.match(r"[^,.;:()]{0,40}", text[at + len(head) :])
     phrase = (text[at : at + len(head)] + (tail.group(0) if tail else "")).strip()
     return shorten(phrase, 80)
+
+
+def definition(text: str, question: str) -> str | None:
+    """For "X là gì?": what the text says X is ("Hình phạt là biện pháp …" -> "biện pháp …")."""
+    m = re.search(r"((?:[^\W\d_]+\s+){1,4})là\s+(?:gì|ai)\b", question, re.IGNORECASE)
+    if not m:
+        return None
+    subject = " ".join(m.group(1).split()[-2:])
+    at = fold(text).lower().find(fold(subject).lower() + " la ")
+    if at < 0:
+        return None
+    return shorten(text[at + len(subject) + 4 :], 300)
 
 
 def shorten(text: str, limit: int) -> str:
