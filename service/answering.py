@@ -69,6 +69,7 @@ def list_lead(unit: Unit, document_text: str) -> Unit | None:
 
 
 _ACRONYM = re.compile(r"\b([A-Z]{3,})s?\b")
+_SOURCE_PREFIX = re.compile(r"^\s*(?:theo|according to|căn cứ(?: vào)?)\s+[^,?]{3,80},\s*", re.IGNORECASE)
 _WHY = re.compile(r"\b(vi sao|tai sao|nguyen nhan|ly do|why|because|do dau)\b")
 _ANAPHOR = re.compile(r"^(đây|điều này|đó|việc này|những điều này|this|that)\b", re.IGNORECASE)
 
@@ -76,7 +77,8 @@ _ANAPHOR = re.compile(r"^(đây|điều này|đó|việc này|những điều n�
 def question_terms(question: AnalyzedQuestion, province_words: set[str]) -> list[str]:
     """Content terms of a question: adjacent content words as pairs, a lone content word as itself."""
     runs: list[list[str]] = [[]]
-    for raw in phrases.raw_words(question.lexical or question.text):
+    text = _SOURCE_PREFIX.sub("", question.lexical or question.text)  # "Theo Bộ luật X, …": where, not what
+    for raw in phrases.raw_words(text):
         w = phrases.form(raw, question.folded)
         if phrases.is_stop(raw) or w in province_words or w.isdigit():
             runs.append([])

@@ -23,7 +23,7 @@ _PHRASE_STOP = frozenset(
 _STOP_ACCENTED = frozenset(
     """có bao nhiêu là gì nào của ở tại trên trong và các những một được đã đang sẽ cho với về đến từ thì mà
     này khi hay hoặc tổng lượng thế như sao vì ai đâu ra rằng mấy năm tháng ngày hiện nay phần trăm
-    tỷ tỉ lệ""".split()  # noqa: SIM905
+    tỷ tỉ lệ theo""".split()  # noqa: SIM905
 )
 _STOP_ENGLISH = frozenset(
     """what how many much which who when where why does do did is are was were the a an of in on for to with
@@ -293,9 +293,10 @@ def entity_phrase(text: str, question: str) -> str | None:
     at = folded_text.find(folded_head)
     if at < 0:
         return None
-    tail = re.match(r"[^,.;:()]{0,40}", text[at + len(head) :])
+    limit = 40 if len(head.split()) == 1 or not re.search(r"trường hợp|điều kiện", head, re.I) else 250
+    tail = re.match(rf"[^,.;:()]{{0,{limit}}}" if limit == 40 else rf"[^.;:]{{0,{limit}}}", text[at + len(head) :])
     phrase = (text[at : at + len(head)] + (tail.group(0) if tail else "")).strip()
-    return shorten(phrase, 80)
+    return shorten(phrase, 300)
 
 
 def definition(text: str, question: str) -> str | None:
@@ -307,7 +308,7 @@ def definition(text: str, question: str) -> str | None:
     at = fold(text).lower().find(fold(subject).lower() + " la ")
     if at < 0:
         return None
-    return shorten(text[at + len(subject) + 4 :], 300)
+    return shorten(text[at + len(subject) + 1 :], 300)  # keeps "là …"
 
 
 def shorten(text: str, limit: int) -> str:
