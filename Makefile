@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup index serve test lint bench clean
+.PHONY: setup browser index serve test lint clean
 
 setup: $(VENV)/.installed
 
@@ -22,7 +22,13 @@ index: setup
 serve: index
 	$(BIN)/hoidap serve --host $(HOST) --port $(PORT)
 
-test: setup
+# Debian's Chromium for the chat page's browser test (Playwright drives it; nothing is downloaded by Playwright).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+	  echo "chromium is not installed: the browser test will be skipped"
+
+test: setup browser
 	$(BIN)/pytest -q
 
 lint: setup

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -21,6 +21,16 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(2000, ge=10)
     max_top_k: int = Field(50, ge=1, le=1000)
     reload_check_seconds: float = Field(2.0, ge=0, description="How often the service looks for a new index")
+    llm_base_url: str | None = Field(None, description="OpenAI-compatible base URL (…/v1); unset = no LLM")
+    llm_model: str = Field("", description="Model name the LLM backend expects")
+    llm_api_key: SecretStr | None = Field(None, description="Bearer key for the LLM backend, if it needs one")
+    llm_timeout_seconds: float = Field(20.0, gt=0, le=300)
+
+    @model_validator(mode="after")
+    def _llm_complete(self) -> Settings:
+        if self.llm_base_url and not self.llm_model:
+            raise ValueError("HOIDAP_LLM_MODEL must be set when HOIDAP_LLM_BASE_URL is")
+        return self
 
     @field_validator("embedder")
     @classmethod

@@ -8,9 +8,13 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from service.api.routes import ask, documents, health, search
+from service.api.routes import ask, chat, documents, health, page, search
+from service.api.routes.page import STATIC_DIR
+from service.chat.followup import FollowUpRewriter
+from service.chat.llm import LLMGenerator
 from service.engine import EngineHolder
 from service.errors import ServiceError
 from service.settings import Settings
@@ -40,6 +44,17 @@ def create_app(settings: Settings | None = None, holder: EngineHolder | None = N
         engine_holder = holder or EngineHolder(settings)
         engine_holder.load()
         app.state.holder = engine_holder
+        app.state.rewriter = FollowUpRewriter(engine_holder.gazetteer)
+        app.state.llm = (
+            LLMGenerator(
+                settings.llm_base_url,
+                settings.llm_model,
+                settings.llm_api_key.get_secret_value() if settings.llm_api_key else None,
+                settings.llm_timeout_seconds,
+            )
+            if settings.llm_base_url
+            else None
+        )
         yield
 
     app = FastAPI(
@@ -62,6 +77,7 @@ def create_app(settings: Settings | None = None, holder: EngineHolder | None = N
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         return _error(exc.status_code, "http_error", str(exc.detail))
 
-    for router in (ask.router, search.router, documents.router, health.router):
+    for router in (ask.router, search.router, documents.router, health.router, chat.router, page.router):
         app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -1,0 +1,77 @@
+"""OpenAI-compatible chat: POST /v1/chat/completions (streaming or not) and GET /v1/models."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from service.api.chat_models import MODEL_ID, ChatRequest, chunk, completion
+from service.api.deps import EngineDep
+from service.api.models import AskResponse
+from service.chat.reply import ChatReply, chat_reply
+
+router = APIRouter(tags=["chat"])
+
+
+@router.get("/v1/models")
+async def models() -> dict[str, Any]:
+    return {"object": "list", "data": [{"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "hoidap"}]}
+
+
+def _extra(reply: ChatReply) -> dict[str, Any]:
+    ask = AskResponse.of(reply.answer, reply.outcome, 0.0).model_dump(mode="json")
+    return {
+        "citations": ask["citations"],
+        "hoidap": {
+            "question": reply.question,
+            "answer": ask["answer"],
+            "evidence": ask["evidence"],
+            "message": ask["message"],
+            "notes": reply.notes,
+            "query": ask["query"],
+            "generation": {"mode": reply.mode, "fallback_reason": reply.fallback_reason},
+        },
+    }
+
+
+def _pieces(text: str) -> Iterator[str]:
+    """The reply in small pieces (a few words each), as a model would stream it."""
+    words = re.findall(r"\S+\s*|\s+", text)
+    for i in range(0, len(words), 3):
+        yield "".join(words[i : i + 3])
+
+
+def _stream(reply: ChatReply, completion_id: str, created: int) -> Iterator[str]:
+    def event(data: dict[str, Any]) -> str:
+        return f"data: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+    yield event(chunk(completion_id, created, {"role": "assistant", "content": ""}))
+    for piece in _pieces(reply.content):
+        yield event(chunk(completion_id, created, {"content": piece}))
+    yield event(chunk(completion_id, created, {}, "stop", _extra(reply)))
+    yield "data: [DONE]\n\n"
+
+
+@router.post("/v1/chat/completions", response_model=None)
+async def chat_completions(request: ChatRequest, engine: EngineDep, http: Request) -> Any:
+    """Chat with the reports.  Follow-up questions use the conversation; the reply is the answer followed by
+    numbered sources, and the structured citations come in the extra `citations` field."""
+    users = [m.text() for m in request.messages if m.role == "user"]
+    state = http.app.state
+    reply = await run_in_threadpool(chat_reply, engine, state.rewriter, users, request.top_k, state.llm)
+    completion_id, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
+    if request.stream:
+        return StreamingResponse(
+            _stream(reply, completion_id, created),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
+    return completion(completion_id, created, reply.content, _extra(reply))
