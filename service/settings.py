@@ -25,6 +25,24 @@ class Settings(BaseSettings):
     llm_model: str = Field("", description="Model name the LLM backend expects")
     llm_api_key: SecretStr | None = Field(None, description="Bearer key for the LLM backend, if it needs one")
     llm_timeout_seconds: float = Field(20.0, gt=0, le=300)
+    # Slack (both must be set, else /slack/* answers 404)
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_api_base_url: str = "https://slack.com/api/"
+    # Zalo Official Account (app id, OA secret key and an access token, else /zalo/oa answers 404)
+    zalo_oa_app_id: str | None = None
+    zalo_oa_secret_key: SecretStr | None = None
+    zalo_oa_app_secret: SecretStr | None = Field(None, description="The app's secret, for refreshing tokens")
+    zalo_oa_access_token: SecretStr | None = None
+    zalo_oa_refresh_token: SecretStr | None = None
+    zalo_oa_token_file: Path = Field(Path("data/zalo_oa_tokens.json"), description="Refreshed tokens are kept here")
+    zalo_oa_api_base_url: str = "https://openapi.zalo.me"
+    zalo_oauth_base_url: str = "https://oauth.zaloapp.com"
+    # Zalo Bot Platform (bot token and webhook secret, else /zalo/bot answers 404)
+    zalo_bot_token: SecretStr | None = None
+    zalo_bot_secret_token: SecretStr | None = None
+    zalo_bot_api_base_url: str = "https://bot-api.zaloplatforms.com"
+    bot_max_pending: int = Field(32, ge=1, le=1000, description="Bot answers being worked on at once, at most")
 
     @model_validator(mode="after")
     def _llm_complete(self) -> Settings:

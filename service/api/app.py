@@ -13,6 +13,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.api.routes import ask, chat, documents, health, page, search
 from service.api.routes.page import STATIC_DIR
+from service.bots import slack, zalo
+from service.bots.setup import Bots
 from service.chat.followup import FollowUpRewriter
 from service.chat.llm import LLMGenerator
 from service.engine import EngineHolder
@@ -55,7 +57,11 @@ def create_app(settings: Settings | None = None, holder: EngineHolder | None = N
             if settings.llm_base_url
             else None
         )
+        bots = Bots(settings, engine_holder)
+        app.state.slack, app.state.zalo_oa, app.state.zalo_bot = bots.slack, bots.zalo_oa, bots.zalo_bot
+        app.state.bots = bots
         yield
+        await bots.close()
 
     app = FastAPI(
         title="hoidap",
@@ -77,7 +83,17 @@ def create_app(settings: Settings | None = None, holder: EngineHolder | None = N
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         return _error(exc.status_code, "http_error", str(exc.detail))
 
-    for router in (ask.router, search.router, documents.router, health.router, chat.router, page.router):
+    routers = (
+        ask.router,
+        search.router,
+        documents.router,
+        health.router,
+        chat.router,
+        page.router,
+        slack.router,
+        zalo.router,
+    )
+    for router in routers:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -1,0 +1,188 @@
+"""Zalo: an Official Account (OA) webhook answered through the OA v3 customer-service message API, with
+access-token refresh, and a Zalo Bot Platform webhook answered with sendMessage.  No maintained Python SDK
+exists, so this is a small httpx client."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import httpx
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from service.bots.formatting import zalo_text
+from service.bots.work import BackgroundWork
+from service.engine import EngineHolder
+from service.errors import NotFound
+
+EXPIRED_TOKEN_ERRORS = {-216, -124}  # "access token is invalid" / "expired"
+
+
+class ZaloError(Exception):
+    pass
+
+
+class TokenStore:
+    """OA tokens kept in a JSON file, replaced atomically (temp file, fsync, rename) and readable by us only."""
+
+    def __init__(self, path: Path, access_token: str, refresh_token: str | None) -> None:
+        self.path = path
+        self.access_token, self.refresh_token = access_token, refresh_token
+        if path.is_file():
+            saved = json.loads(path.read_text(encoding="utf-8"))
+            self.access_token = saved.get("access_token") or access_token
+            self.refresh_token = saved.get("refresh_token") or refresh_token
+
+    def save(self, access_token: str, refresh_token: str | None) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump({"access_token": access_token, "refresh_token": refresh_token}, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, self.path)
+        self.access_token, self.refresh_token = access_token, refresh_token
+
+
+class ZaloOAClient:
+    def __init__(
+        self,
+        api_base: str,
+        oauth_base: str,
+        app_id: str,
+        app_secret: str | None,
+        tokens: TokenStore,
+        http: httpx.AsyncClient,
+    ) -> None:
+        self.api_base, self.oauth_base = api_base.rstrip("/"), oauth_base.rstrip("/")
+        self.app_id, self.app_secret = app_id, app_secret
+        self.tokens = tokens
+        self.http = http
+        self._refreshing = asyncio.Lock()
+
+    async def _send(self, user_id: str, text: str) -> dict[str, Any]:
+        response = await self.http.post(
+            f"{self.api_base}/v3.0/oa/message/cs",
+            headers={"access_token": self.tokens.access_token},
+            json={"recipient": {"user_id": user_id}, "message": {"text": text}},
+        )
+        return response.json()
+
+    async def send_text(self, user_id: str, text: str) -> dict[str, Any]:
+        """Send; on an expired token refresh it once and send again."""
+        used = self.tokens.access_token
+        result = await self._send(user_id, text)
+        if result.get("error") in EXPIRED_TOKEN_ERRORS:
+            await self.refresh(used)
+            result = await self._send(user_id, text)
+        if result.get("error", 0) != 0:
+            raise ZaloError(f"Zalo OA answered error {result.get('error')}: {result.get('message')}")
+        return result
+
+    async def refresh(self, expired: str) -> None:
+        async with self._refreshing:
+            if self.tokens.access_token != expired:
+                return  # another request refreshed it meanwhile
+            if not (self.tokens.refresh_token and self.app_secret):
+                raise ZaloError("the OA access token expired and no refresh token / app secret is configured")
+            response = await self.http.post(
+                f"{self.oauth_base}/v4/oa/access_token",
+                headers={"secret_key": self.app_secret},
+                data={"refresh_token": self.tokens.refresh_token, "app_id": self.app_id, "grant_type": "refresh_token"},
+            )
+            body = response.json()
+            if "access_token" not in body:
+                raise ZaloError(f"token refresh failed: {body}")
+            self.tokens.save(body["access_token"], body.get("refresh_token", self.tokens.refresh_token))
+
+
+class ZaloOABot:
+    def __init__(
+        self, app_id: str, secret_key: str, client: ZaloOAClient, holder: EngineHolder, work: BackgroundWork
+    ) -> None:
+        self.app_id, self.secret_key = app_id, secret_key
+        self.client, self.holder, self.work = client, holder, work
+
+    def signature_ok(self, body: bytes, timestamp: str, header: str) -> bool:
+        """X-ZEvent-Signature = "mac=" + sha256(app_id + raw body + timestamp + OA secret key)."""
+        digest = hashlib.sha256(self.app_id.encode() + body + timestamp.encode() + self.secret_key.encode())
+        return hmac.compare_digest(f"mac={digest.hexdigest()}", header)
+
+    async def reply(self, user_id: str, question: str) -> None:
+        answer, _ = await asyncio.to_thread(self.holder.current().ask, question, 5)
+        await self.client.send_text(user_id, zalo_text(answer))
+
+
+class ZaloBotPlatform:
+    def __init__(
+        self,
+        token: str,
+        secret: str,
+        api_base: str,
+        http: httpx.AsyncClient,
+        holder: EngineHolder,
+        work: BackgroundWork,
+    ) -> None:
+        self.token, self.secret, self.api_base = token, secret, api_base.rstrip("/")
+        self.http, self.holder, self.work = http, holder, work
+
+    async def reply(self, chat_id: str, question: str) -> None:
+        answer, _ = await asyncio.to_thread(self.holder.current().ask, question, 5)
+        response = await self.http.post(
+            f"{self.api_base}/bot{self.token}/sendMessage", json={"chat_id": chat_id, "text": zalo_text(answer)}
+        )
+        body = response.json()
+        if not body.get("ok", False):
+            raise ZaloError(f"Zalo Bot sendMessage failed: {body}")
+
+
+router = APIRouter(tags=["bots"], include_in_schema=False)
+
+
+def _unauthorized(message: str) -> JSONResponse:
+    return JSONResponse(status_code=401, content={"error": {"code": "unauthorized", "message": message}})
+
+
+@router.post("/zalo/oa")
+async def zalo_oa(request: Request) -> Any:
+    bot: ZaloOABot | None = request.app.state.zalo_oa
+    if bot is None:
+        raise NotFound("Zalo OA is not configured (see the README's Zalo section)")
+    body = await request.body()
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return _unauthorized("not a Zalo event")
+    if not bot.signature_ok(body, str(payload.get("timestamp", "")), request.headers.get("X-ZEvent-Signature", "")):
+        return _unauthorized("bad X-ZEvent-Signature")
+    if payload.get("event_name") == "user_send_text":
+        user_id = str((payload.get("sender") or {}).get("id", ""))
+        text = str((payload.get("message") or {}).get("text", "")).strip()
+        if user_id and text:
+            bot.work.submit(bot.reply(user_id, text), "zalo oa message")
+    return {"ok": True}
+
+
+@router.post("/zalo/bot")
+async def zalo_bot(request: Request) -> Any:
+    bot: ZaloBotPlatform | None = request.app.state.zalo_bot
+    if bot is None:
+        raise NotFound("Zalo Bot is not configured (see the README's Zalo section)")
+    if not hmac.compare_digest(request.headers.get("X-Bot-Api-Secret-Token", ""), bot.secret):
+        return _unauthorized("bad X-Bot-Api-Secret-Token")
+    payload = await request.json()
+    update = payload.get("result", payload) if isinstance(payload, dict) else {}
+    if update.get("event_name") == "message.text.received":
+        message = update.get("message") or {}
+        chat_id = str((message.get("chat") or {}).get("id", ""))
+        text = str(message.get("text", "")).strip()
+        if chat_id and text:
+            bot.work.submit(bot.reply(chat_id, text), "zalo bot message")
+    return {"ok": True}
