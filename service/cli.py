@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -269,6 +270,10 @@ def serve(
 
     settings = _settings(host=host, port=port, index_dir=index_dir)
     os.environ["HOIDAP_INDEX_DIR"] = str(settings.index_dir)
+    if workers > 1:  # one BLAS/OpenMP thread per worker: two workers with two threads each halved throughput
+        os.environ.setdefault("OMP_NUM_THREADS", "1")
+        os.environ.setdefault("HOIDAP_EMBED_THREADS", "1")
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
     uvicorn.run(
         "service.api.app:create_app",
         factory=True,
@@ -276,6 +281,34 @@ def serve(
         port=settings.port,
         workers=workers,
         loop="uvloop",
-        http="httptools",
+        http="httptools",  # uvicorn's h11 stack with --workers loses TCP_NODELAY (44 ms a request)
         log_level="info",
+        access_log=False,  # service/api/observability.py writes one JSON line per request
     )
+
+
+@app.command()
+def doctor(index_dir: IndexDirOption = None) -> None:
+    """Check the install, the embedding model and the index, and say what to fix."""
+    from service.doctor import diagnose
+
+    checks = diagnose(_settings(index_dir=index_dir))
+    for check in checks:
+        mark = typer.style("ok  ", fg=typer.colors.GREEN) if check.ok else typer.style("FAIL", fg=typer.colors.RED)
+        typer.echo(f"{mark} {check.name}: {check.detail}")
+    if not all(c.ok for c in checks):
+        raise typer.Exit(1)
+
+
+@app.command("keys")
+def keys(action: Annotated[str, typer.Argument(help="'new': make a key and print its digest")] = "new") -> None:
+    """Make an API key; the service keeps only its sha256 digest (HOIDAP_API_KEYS)."""
+    import secrets
+
+    from service.api.access import key_digest
+
+    if action != "new":
+        _fail("the only action is `hoidap keys new`", code=2)
+    key = "hd_" + secrets.token_urlsafe(32)
+    typer.echo(f"key (give it to the client, it is not stored): {key}")
+    typer.echo(f"digest (add to HOIDAP_API_KEYS, comma-separated): {key_digest(key)}")

@@ -43,6 +43,28 @@ class Settings(BaseSettings):
     zalo_bot_secret_token: SecretStr | None = None
     zalo_bot_api_base_url: str = "https://bot-api.zaloplatforms.com"
     bot_max_pending: int = Field(32, ge=1, le=1000, description="Bot answers being worked on at once, at most")
+    # Access and limits
+    api_keys: list[str] = Field(default_factory=list, description="sha256 hex digests of the accepted API keys")
+    rate_limit_per_minute: int = Field(120, ge=0, description="Requests per key (or client address) a minute; 0 = off")
+    max_body_bytes: int = Field(65536, ge=1024, description="Larger request bodies get 413")
+    request_timeout_seconds: float = Field(30.0, gt=0, description="Per-request time budget for answers")
+    cors_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS; empty = CORS off")
+    log_questions: bool = Field(False, description="Write question text into the request log")
+
+    @field_validator("api_keys", "cors_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip().startswith("["):
+            return [v.strip() for v in value.split(",") if v.strip()]
+        return value
+
+    @field_validator("api_keys")
+    @classmethod
+    def _hashes(cls, value: list[str]) -> list[str]:
+        for digest in value:
+            if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest.lower()):
+                raise ValueError("api_keys holds sha256 hex digests of keys (`hoidap keys new` prints one)")
+        return [d.lower() for d in value]
 
     @model_validator(mode="after")
     def _llm_complete(self) -> Settings:

@@ -5,12 +5,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from service.api.access import BodySizeLimit, RateLimiter, TooManyRequests, authorize
+from service.api.observability import Metrics, RequestLog, metrics_response
 from service.api.routes import ask, chat, documents, health, page, search
 from service.api.routes.page import STATIC_DIR
 from service.bots import slack, zalo
@@ -70,10 +74,15 @@ def create_app(settings: Settings | None = None, holder: EngineHolder | None = N
         description="Questions answered from Vietnamese reports, with citations.",
     )
     app.state.settings = settings
+    app.state.metrics = Metrics()
+    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
 
     @app.exception_handler(ServiceError)
     async def service_error(_: Request, exc: ServiceError) -> JSONResponse:
-        return _error(exc.status, exc.code, exc.message)
+        response = _error(exc.status, exc.code, exc.message)
+        if isinstance(exc, TooManyRequests):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -83,17 +92,23 @@ def create_app(settings: Settings | None = None, holder: EngineHolder | None = N
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         return _error(exc.status_code, "http_error", str(exc.detail))
 
-    routers = (
-        ask.router,
-        search.router,
-        documents.router,
-        health.router,
-        chat.router,
-        page.router,
-        slack.router,
-        zalo.router,
-    )
-    for router in routers:
+    for router in (ask.router, search.router, documents.router, chat.router):  # /v1/*: keys and limits
+        app.include_router(router, dependencies=[Depends(authorize)])
+    for router in (health.router, page.router, slack.router, zalo.router):  # open, or signed by the platform
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics(request: Request) -> Response:
+        return Response(metrics_response(request), media_type=CONTENT_TYPE_LATEST)
+
+    app.add_middleware(RequestLog, metrics=app.state.metrics, log_questions=settings.log_questions)
+    app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
     return app

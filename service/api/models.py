@@ -162,6 +162,10 @@ class DocumentInfo(BaseModel):
     chars: int
 
 
+class DocumentText(DocumentInfo):
+    text: str
+
+
 class DocumentsResponse(BaseModel):
     documents: list[DocumentInfo]
     generation: str

@@ -74,11 +74,19 @@
     let content = "";
     let extra = {};
     try {
-      const response = await fetch("/v1/chat/completions", {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ model: "hoidap", stream: true, messages: history }),
-      });
+      const post = () => {
+        const headers = { "Content-Type": "application/json" };
+        const key = localStorage.getItem("hoidap.key");
+        if (key) headers.Authorization = `Bearer ${key}`;
+        return fetch("/v1/chat/completions", {
+          method: "POST", headers, body: JSON.stringify({ model: "hoidap", stream: true, messages: history }),
+        });
+      };
+      let response = await post();
+      if (response.status === 401) {  // the service requires an API key: ask for it once, keep it here
+        const key = window.prompt("Dịch vụ yêu cầu khóa API. Nhập khóa (API key):");
+        if (key) { localStorage.setItem("hoidap.key", key.trim()); response = await post(); }
+      }
       if (!response.ok) {
         const body = await response.json().catch(() => ({}));
         throw new Error((body.error && body.error.message) || `HTTP ${response.status}`);

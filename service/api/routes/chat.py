@@ -11,8 +11,8 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
-from starlette.concurrency import run_in_threadpool
 
+from service.api.access import within_budget
 from service.api.chat_models import MODEL_ID, ChatRequest, chunk, completion
 from service.api.deps import EngineDep
 from service.api.models import AskResponse
@@ -66,7 +66,8 @@ async def chat_completions(request: ChatRequest, engine: EngineDep, http: Reques
     numbered sources, and the structured citations come in the extra `citations` field."""
     users = [m.text() for m in request.messages if m.role == "user"]
     state = http.app.state
-    reply = await run_in_threadpool(chat_reply, engine, state.rewriter, users, request.top_k, state.llm)
+    reply = await within_budget(http, chat_reply, engine, state.rewriter, users, request.top_k, state.llm)
+    state.metrics.answered(reply.answer.answer is not None)
     completion_id, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
     if request.stream:
         return StreamingResponse(

@@ -1,7 +1,8 @@
 from fastapi import APIRouter
 
 from service.api.deps import EngineDep
-from service.api.models import DocumentInfo, DocumentsResponse
+from service.api.models import DocumentInfo, DocumentsResponse, DocumentText, ErrorResponse
+from service.errors import NotFound
 
 router = APIRouter(tags=["documents"])
 
@@ -23,4 +24,22 @@ async def documents(engine: EngineDep) -> DocumentsResponse:
             )
             for d in docs
         ],
+    )
+
+
+@router.get("/v1/documents/{source:path}", response_model=DocumentText, responses={404: {"model": ErrorResponse}})
+async def document(source: str, engine: EngineDep) -> DocumentText:
+    """One report's normalised text (citation offsets index it).  Looked up by its source id in the index,
+    never on the file system."""
+    doc = engine.index.store.document(source)
+    if doc is None:
+        raise NotFound(f"no document {source!r} in the index: GET /v1/documents lists them")
+    return DocumentText(
+        source=doc.source,
+        title=doc.title,
+        date=doc.date,
+        provinces=list(doc.provinces),
+        format=doc.format.value,
+        chars=len(doc.text),
+        text=doc.text,
     )

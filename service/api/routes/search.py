@@ -1,8 +1,8 @@
 import time
 
-from fastapi import APIRouter
-from starlette.concurrency import run_in_threadpool
+from fastapi import APIRouter, Request
 
+from service.api.access import within_budget
 from service.api.deps import EngineDep
 from service.api.models import ErrorResponse, SearchRequest, SearchResponse
 
@@ -14,9 +14,9 @@ router = APIRouter(tags=["search"])
     response_model=SearchResponse,
     responses={422: {"model": ErrorResponse}, 503: {"model": ErrorResponse}},
 )
-async def search(request: SearchRequest, engine: EngineDep) -> SearchResponse:
+async def search(request: SearchRequest, engine: EngineDep, http: Request) -> SearchResponse:
     """Passages that match a question, best first (hybrid dense + BM25, province and date aware)."""
     start = time.perf_counter()
     filters = request.filters.explicit() if request.filters else None
-    outcome = await run_in_threadpool(engine.search, request.question, request.top_k, filters, request.mode)
+    outcome = await within_budget(http, engine.search, request.question, request.top_k, filters, request.mode)
     return SearchResponse.of(outcome, (time.perf_counter() - start) * 1000)
