@@ -43,8 +43,9 @@ def main() -> None:
     questions = [json.loads(line)["question"] for line in args.questions.read_text().splitlines() if line.strip()]
     port = free_port()
     env = dict(os.environ, HOIDAP_INDEX_DIR=args.index_dir, HOIDAP_PORT=str(port))
-    server = subprocess.Popen([sys.executable, "-m", "service", "serve"], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "service", "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         with httpx.Client(base_url=base, timeout=30) as client:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import sqlite3
 import time
 from collections import defaultdict
 from collections.abc import Iterator
@@ -191,9 +192,16 @@ class Indexer:
         )
         with self.timer.stage("write"):
             name = layout.next_name()
-            staging = layout.staging_dir(name)
-            self._write(staging, name, documents, chunks, units, chunk_vectors, unit_vectors)
-            layout.publish(staging, name)
+            try:
+                staging = layout.staging_dir(name)
+                self._write(staging, name, documents, chunks, units, chunk_vectors, unit_vectors)
+                layout.publish(staging, name)
+            except (OSError, sqlite3.Error, RuntimeError) as exc:  # a full disk, a quota, an I/O error
+                layout.collect_garbage()
+                raise IndexerError(
+                    f"could not write the new index ({getattr(exc, 'strerror', None) or exc}); nothing was "
+                    "published and the previous index is still the live one"
+                ) from exc
             layout.collect_garbage()
         summary.published, summary.generation = True, name
 

@@ -67,6 +67,7 @@ class QueryInfo(BaseModel):
     kind: Literal["count", "percent", "date", "list", "explain", "text"]
     years: list[int] = []
     filters: dict[str, object] = {}
+    index_generation: str = Field("", description="The index generation that answered")
 
     @classmethod
     def of(cls, outcome: SearchOutcome) -> QueryInfo:
@@ -87,6 +88,7 @@ class QueryInfo(BaseModel):
             kind=a.kind.value,
             years=list(a.years),
             filters=applied,
+            index_generation=outcome.index.generation,
         )
 
 
