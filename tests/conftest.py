@@ -89,6 +89,7 @@ def live_server(seed_index: Path):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("HOIDAP_")}
     env["HOIDAP_INDEX_DIR"] = str(seed_index)
+    env["HOIDAP_RATE_LIMIT_PER_MINUTE"] = "0"  # schemathesis and the browser test send many requests
     server = subprocess.Popen(
         [sys.executable, "-m", "service", "serve", "--port", str(port)],
         cwd=ROOT,

@@ -15,7 +15,7 @@ from fastapi.responses import StreamingResponse
 from service.api.access import within_budget
 from service.api.chat_models import MODEL_ID, ChatRequest, chunk, completion
 from service.api.deps import EngineDep
-from service.api.models import AskResponse
+from service.api.models import AskResponse, ErrorResponse
 from service.chat.reply import ChatReply, chat_reply
 
 router = APIRouter(tags=["chat"])
@@ -60,7 +60,18 @@ def _stream(reply: ChatReply, completion_id: str, created: int) -> Iterator[str]
     yield "data: [DONE]\n\n"
 
 
-@router.post("/v1/chat/completions", response_model=None)
+@router.post(
+    "/v1/chat/completions",
+    response_model=None,
+    responses={
+        200: {
+            "description": "A chat.completion, or with stream: a server-sent event stream of chunks",
+            "content": {"application/json": {}, "text/event-stream": {"schema": {"type": "string"}}},
+        },
+        422: {"model": ErrorResponse},
+        503: {"model": ErrorResponse},
+    },
+)
 async def chat_completions(request: ChatRequest, engine: EngineDep, http: Request) -> Any:
     """Chat with the reports.  Follow-up questions use the conversation; the reply is the answer followed by
     numbered sources, and the structured citations come in the extra `citations` field."""

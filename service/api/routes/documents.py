@@ -27,7 +27,11 @@ async def documents(engine: EngineDep) -> DocumentsResponse:
     )
 
 
-@router.get("/v1/documents/{source:path}", response_model=DocumentText, responses={404: {"model": ErrorResponse}})
+@router.get(
+    "/v1/documents/{source:path}",
+    response_model=DocumentText,
+    responses={404: {"model": ErrorResponse}, 422: {"model": ErrorResponse}},
+)
 async def document(source: str, engine: EngineDep) -> DocumentText:
     """One report's normalised text (citation offsets index it).  Looked up by its source id in the index,
     never on the file system."""
