@@ -157,3 +157,40 @@ def test_corrupted_generation_is_refused(corpus_copy: Path, tmp_path: Path) -> N
 def test_missing_corpus_dir(tmp_path: Path) -> None:
     with pytest.raises(IndexerError, match="does not exist"):
         run(tmp_path / "nope", tmp_path / "index")
+
+
+def _rss_anon_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("RssAnon:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no RssAnon in /proc/self/status")
+
+
+def test_shared_vectors_are_not_copied_into_each_process(tmp_path: Path) -> None:
+    """With several workers the dense search runs over the memory-mapped vectors: no private copy."""
+    import numpy as np
+
+    from indexer.dense import MappedFlatIndex, read_vectors, write_dense
+
+    vectors = np.random.default_rng(0).random((40000, 384), dtype=np.float32)  # 61 MB
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    write_dense(tmp_path, vectors, vectors[:10])
+    expected = np.argsort(-(vectors @ vectors[123]))[:5]
+    del vectors
+    before = _rss_anon_mb()
+    index = MappedFlatIndex(read_vectors(tmp_path))
+    scores, rows = index.search(np.asarray(read_vectors(tmp_path)[123:124]), 5)  # touches every vector
+    grown = _rss_anon_mb() - before
+    assert grown < 20, grown  # a copy would add about 61 MB of private memory
+    assert list(rows[0]) == list(expected) and abs(scores[0][0] - 1.0) < 1e-5
+
+
+def test_shared_vectors_give_the_faiss_results(corpus_copy: Path, tmp_path: Path) -> None:
+    from indexer.reader import open_generation
+
+    summary = run(corpus_copy, tmp_path / "index")
+    directory = tmp_path / "index" / summary.generation
+    faiss_index, shared = open_generation(directory), open_generation(directory, shared_vectors=True)
+    query = np.asarray(faiss_index.vectors[3:4])
+    a, b = faiss_index.dense.search(query, 5), shared.dense.search(query, 5)
+    assert list(a[1][0]) == list(b[1][0]) and np.allclose(a[0], b[0], atol=1e-5)
