@@ -66,7 +66,7 @@ def _stream(reply: ChatReply, completion_id: str, created: int) -> Iterator[str]
     responses={
         200: {
             "description": "A chat.completion, or with stream: a server-sent event stream of chunks",
-            "content": {"application/json": {}, "text/event-stream": {"schema": {"type": "string"}}},
+            "content": {"application/json": {}, "text/event-stream": {}},
         },
         422: {"model": ErrorResponse},
         503: {"model": ErrorResponse},
