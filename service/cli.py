@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -274,7 +273,6 @@ def serve(
         os.environ.setdefault("OMP_NUM_THREADS", "1")
         os.environ.setdefault("HOIDAP_EMBED_THREADS", "1")
         os.environ.setdefault("HOIDAP_SHARED_VECTORS", "true")  # the workers share one copy of the vectors
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
     uvicorn.run(
         "service.api.app:create_app",
         factory=True,

@@ -14,7 +14,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.api.access import BodySizeLimit, RateLimiter, TooManyRequests, authorize
-from service.api.observability import Metrics, RequestLog, metrics_response
+from service.api.observability import Metrics, RequestLog, configure_access_log, metrics_response
 from service.api.routes import ask, chat, documents, health, page, search
 from service.api.routes.page import STATIC_DIR
 from service.bots import slack, zalo
@@ -74,6 +74,7 @@ def create_app(settings: Settings | None = None, holder: EngineHolder | None = N
         description="Questions answered from Vietnamese reports, with citations.",
     )
     app.state.settings = settings
+    configure_access_log()
     app.state.metrics = Metrics()
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
 

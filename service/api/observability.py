@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import sys
 import time
 import uuid
 
@@ -14,6 +15,15 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("hoidap.access")
+
+
+def configure_access_log() -> None:
+    """JSON lines to stdout, in every worker process (spawned workers do not inherit logging setup)."""
+    if not log.handlers:
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
 
 
 class Metrics:
