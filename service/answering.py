@@ -358,56 +358,27 @@ class Answerer:
         if chosen is not None:
             ordered.remove(chosen[0].hit)
             ordered.insert(0, chosen[0].hit)
-        out = []
-        for hit in ordered[:top_k]:
-            c = hit.chunk
-            out.append(
-                Citation(
-                    c.source,
-                    hit.document.title,
-                    c.chunk_id,
-                    c.start,
-                    c.end,
-                    c.text,
-                    round(hit.score, 4),
-                    hit.document.date,
-                )
-            )
+        out = [_cite(hit, hit.chunk.start, hit.chunk.end, hit.chunk.text) for hit in ordered[:top_k]]
         if chosen is not None:
-            candidate, phrase = chosen
-            unit = candidate.unit
-            if candidate.lead is not None and not any(candidate.lead.text in c.text for c in out):
-                lead = candidate.lead
-                out.insert(
-                    1,
-                    Citation(
-                        lead.source,
-                        candidate.hit.document.title,
-                        candidate.hit.chunk.chunk_id,
-                        lead.start,
-                        lead.end,
-                        lead.text,
-                        round(candidate.hit.score, 4),
-                        candidate.hit.document.date,
-                    ),
-                )
+            candidate = chosen[0]
+            lead, unit = candidate.lead, candidate.unit
+            if lead is not None and not any(lead.text in c.text for c in out):
+                out.insert(1, _cite(candidate.hit, lead.start, lead.end, lead.text))
             if unit.text not in out[0].text:  # the unit straddles two chunks: cite the unit itself
-                out.insert(
-                    0,
-                    Citation(
-                        unit.source,
-                        candidate.hit.document.title,
-                        candidate.hit.chunk.chunk_id,
-                        unit.start,
-                        unit.end,
-                        unit.text,
-                        round(candidate.hit.score, 4),
-                        candidate.hit.document.date,
-                    ),
-                )
+                out.insert(0, _cite(candidate.hit, unit.start, unit.end, unit.text))
                 out = out[:top_k]
         return out
 
 
-def fold_lower(text: str) -> str:
-    return fold(text).lower()
+def _cite(hit: Hit, start: int, end: int, text: str) -> Citation:
+    """A passage of the hit's document (its chunk, or a sentence of it) as a citation."""
+    return Citation(
+        hit.chunk.source,
+        hit.document.title,
+        hit.chunk.chunk_id,
+        start,
+        end,
+        text,
+        round(hit.score, 4),
+        hit.document.date,
+    )

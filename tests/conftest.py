@@ -68,47 +68,11 @@ def seed_engine(seed_holder):
     return seed_holder.current()
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def live_server(seed_index: Path):
     """`hoidap serve` on 127.0.0.1 over the seed index, as a real process; yields its base URL."""
-    import os
-    import subprocess
-    import sys
-    import time
+    from tests.servers import hoidap_serve
 
-    import httpx
-
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HOIDAP_")}
-    env["HOIDAP_INDEX_DIR"] = str(seed_index)
-    env["HOIDAP_RATE_LIMIT_PER_MINUTE"] = "0"  # schemathesis and the browser test send many requests
-    server = subprocess.Popen(
-        [sys.executable, "-m", "service", "serve", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(600):
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if server.poll() is not None:
-                raise RuntimeError("hoidap serve exited")
-            time.sleep(0.1)
+    # schemathesis and the browser test send many requests: no rate limit here
+    with hoidap_serve(seed_index, HOIDAP_RATE_LIMIT_PER_MINUTE="0") as base:
         yield base
-    finally:
-        server.terminate()
-        server.wait(10)

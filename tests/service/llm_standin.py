@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import re
-import threading
-import time
 
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+
+from tests.servers import ThreadedServer
 
 app = FastAPI()
 received: list[dict] = []
@@ -46,18 +45,5 @@ async def completions(request: Request) -> JSONResponse:
     )
 
 
-class StandIn:
-    def __init__(self, port: int) -> None:
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.base_url = f"http://127.0.0.1:{port}/v1"
-
-    def __enter__(self) -> StandIn:
-        self.thread.start()
-        while not self.server.started:
-            time.sleep(0.05)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(5)
+def standin() -> ThreadedServer:
+    return ThreadedServer(app)

@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from typing import Any
 from urllib.parse import parse_qs
 
-import uvicorn
 from fastapi import FastAPI, Request
+
+from tests.servers import ThreadedServer
 
 app = FastAPI()
 received: list[dict[str, Any]] = []
@@ -69,18 +69,5 @@ def wait_for(kind: str, count: int = 1, timeout: float = 30.0) -> list[dict[str,
     return [r for r in received if r["kind"] == kind]
 
 
-class PlatformStandIn:
-    def __init__(self, port: int) -> None:
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.url = f"http://127.0.0.1:{port}"
-
-    def __enter__(self) -> PlatformStandIn:
-        self.thread.start()
-        while not self.server.started:
-            time.sleep(0.05)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(5)
+def platform_standin() -> ThreadedServer:
+    return ThreadedServer(app)

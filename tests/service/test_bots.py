@@ -13,8 +13,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from service.api.app import create_app
 from service.bots.formatting import cut_at_sentence
-from tests.conftest import free_port
-from tests.service.platform_standin import PlatformStandIn, received, wait_for
+from tests.service.platform_standin import platform_standin, received, wait_for
 
 SIGNING_SECRET = "slack-signing-secret"
 OA_APP_ID, OA_SECRET = "1234567890", "oa-secret-key"
@@ -24,7 +23,7 @@ QUESTION = "Kon Tum có bao nhiêu máy chủ ở cấp tỉnh?"
 
 @pytest.fixture(scope="module")
 def standin():
-    with PlatformStandIn(free_port()) as server:
+    with platform_standin() as server:
         yield server
 
 

@@ -12,8 +12,8 @@ from service.api.app import create_app
 from service.chat.followup import FollowUpRewriter, resolve_conversation
 from service.chat.llm import LLMGenerator, verify
 from service.chat.reply import chat_reply
-from tests.conftest import free_port
-from tests.service.llm_standin import StandIn, received
+from tests.service.llm_standin import received
+from tests.service.llm_standin import standin as start_standin
 
 QUESTION = "Quảng Nam có bao nhiêu điểm cầu hội nghị truyền hình?"
 
@@ -91,7 +91,7 @@ def test_verify_llm_replies(seed_engine) -> None:
 
 @pytest.fixture(scope="module")
 def standin():
-    with StandIn(free_port()) as server:
+    with start_standin() as server:
         yield server
 
 
@@ -106,7 +106,7 @@ def standin():
     ],
 )
 def test_llm_path_with_a_standin_backend(seed_engine, standin, model: str, mode: str, reason: str | None) -> None:
-    llm = LLMGenerator(standin.base_url, model, api_key="secret", timeout=1.0)
+    llm = LLMGenerator(f"{standin.url}/v1", model, api_key="secret", timeout=1.0)
     rewriter = FollowUpRewriter(Gazetteer.load())
     reply = chat_reply(seed_engine, rewriter, [QUESTION], 3, llm)
     assert reply.mode == mode
@@ -121,7 +121,7 @@ def test_llm_path_with_a_standin_backend(seed_engine, standin, model: str, mode:
 
 
 def test_llm_configured_through_settings(seed_holder, standin) -> None:
-    settings = seed_holder.settings.model_copy(update={"llm_base_url": standin.base_url, "llm_model": "invented"})
+    settings = seed_holder.settings.model_copy(update={"llm_base_url": f"{standin.url}/v1", "llm_model": "invented"})
     with TestClient(create_app(settings, holder=seed_holder)) as c:
         body = c.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": QUESTION}]}).json()
     assert body["hoidap"]["generation"]["mode"] == "extractive"

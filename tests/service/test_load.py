@@ -1,17 +1,15 @@
 """A bounded load test on 127.0.0.1 while the index is republished twice: no 5xx, every answer from one
 complete generation, answers unchanged."""
 
-import os
 import shutil
 import subprocess
 import sys
-import time
 
-import httpx
 import pytest
 
 from benchmarks.load_test import run_load
-from tests.conftest import CORPUS, ROOT, free_port
+from tests.conftest import CORPUS, ROOT
+from tests.servers import hoidap_serve
 
 pytestmark = pytest.mark.slow
 
@@ -26,36 +24,20 @@ def test_load_during_republish(tmp_path) -> None:
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
     )
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HOIDAP_")}
-    env.update(HOIDAP_INDEX_DIR=str(index), HOIDAP_RATE_LIMIT_PER_MINUTE="0", HOIDAP_RELOAD_CHECK_SECONDS="0.5")
-    server = subprocess.Popen(
-        [*hoidap, "serve", "--port", str(port)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(600):
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
 
-        def republish(n: int) -> None:
-            (corpus / f"bo-sung-{n}.txt").write_text(
-                f"Báo cáo bổ sung số {n} của tỉnh Khánh Hòa về hạ tầng công nghệ thông tin năm 2013.", encoding="utf-8"
-            )
-            subprocess.run(
-                [*hoidap, "index", str(corpus), "--index-dir", str(index), "-q"],
-                check=True,
-                cwd=ROOT,
-                stdout=subprocess.DEVNULL,
-            )
+    def republish(n: int) -> None:
+        (corpus / f"bo-sung-{n}.txt").write_text(
+            f"Báo cáo bổ sung số {n} của tỉnh Khánh Hòa về hạ tầng công nghệ thông tin năm 2013.", encoding="utf-8"
+        )
+        subprocess.run(
+            [*hoidap, "index", str(corpus), "--index-dir", str(index), "-q"],
+            check=True,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+        )
 
+    with hoidap_serve(index, HOIDAP_RATE_LIMIT_PER_MINUTE="0", HOIDAP_RELOAD_CHECK_SECONDS="0.5") as base:
         result = run_load(base, 15, 16, [(2, lambda: republish(1)), (6, lambda: republish(2))])
-    finally:
-        server.terminate()
-        server.wait(10)
     assert not result.errors
     assert set(result.statuses) == {200}, result.statuses  # zero 5xx (and no 4xx)
     assert not result.wrong_answers
