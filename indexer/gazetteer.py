@@ -82,10 +82,6 @@ class Gazetteer:
         """The former units that make up a post-2025 unit: "Quảng Ngãi" -> ["Kon Tum", "Quảng Ngãi"]."""
         return sorted(p.name for p in self.provinces.values() if p.since_2025 == current)
 
-    def current_units(self) -> list[str]:
-        return sorted({p.since_2025 for p in self.provinces.values()})
-
-    # -- finding mentions ----------------------------------------------------------------------------
     def mentions(self, text: str) -> list[Mention]:
         """Province mentions in text; text without diacritics is matched on folded forms."""
         text = normalize_tones(text)

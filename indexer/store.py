@@ -145,9 +145,6 @@ class ChunkStore:
     def document_of_row(self, row: int) -> Document:
         return self._documents[self.doc_of_row[row]]
 
-    def doc_index(self) -> dict[str, int]:
-        return {d.source: i for i, d in self._documents.items()}
-
     def chunks(self, rows: Iterable[int]) -> list[StoredChunk]:
         rows = list(rows)
         if not rows:
@@ -182,10 +179,6 @@ class ChunkStore:
 
     def unit_count(self) -> int:
         return int(self._conn.execute("SELECT COUNT(*) FROM units").fetchone()[0])
-
-    def lexical_forms(self) -> tuple[list[str], list[str]]:
-        rows = self._conn.execute("SELECT segmented, folded FROM chunks ORDER BY row").fetchall()
-        return [r[0] for r in rows], [r[1] for r in rows]
 
     def _stored(self, r: sqlite3.Row) -> StoredChunk:
         doc = self._documents[r["doc_id"]]

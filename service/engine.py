@@ -7,7 +7,6 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from indexer.embedders import Embedder, make_embedder
 from indexer.errors import IndexLoadError
@@ -106,11 +105,3 @@ class EngineHolder:
     @property
     def engine(self) -> Engine | None:
         return self._engine
-
-    @classmethod
-    def from_index(cls, settings: Settings, index_dir: Path | None = None) -> EngineHolder:
-        if index_dir is not None:
-            settings = settings.model_copy(update={"index_dir": index_dir})
-        holder = cls(settings)
-        holder.load()
-        return holder

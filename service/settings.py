@@ -18,8 +18,6 @@ class Settings(BaseSettings):
     max_file_mb: int = Field(50, ge=1, le=4096, description="Larger files are skipped when indexing")
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
-    max_question_chars: int = Field(2000, ge=10)
-    max_top_k: int = Field(50, ge=1, le=1000)
     reload_check_seconds: float = Field(2.0, ge=0, description="How often the service looks for a new index")
     shared_vectors: bool = Field(False, description="Search memory-mapped vectors (set by `serve --workers N>1`)")
     llm_base_url: str | None = Field(None, description="OpenAI-compatible base URL (…/v1); unset = no LLM")
