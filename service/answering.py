@@ -71,7 +71,12 @@ def list_lead(unit: Unit, document_text: str) -> Unit | None:
 _ACRONYM = re.compile(r"\b([A-Z]{3,})s?\b")
 _SOURCE_PREFIX = re.compile(r"^\s*(?:theo|according to|căn cứ(?: vào)?)\s+[^,?]{3,80},\s*", re.IGNORECASE)
 _WHY = re.compile(r"\b(vi sao|tai sao|nguyen nhan|ly do|why|because|do dau)\b")
-_ANAPHOR = re.compile(r"^(đây|điều này|đó|việc này|những điều này|this|that)\b", re.IGNORECASE)
+# A sentence that points back to the previous one for its cause: "Đây là nguyên nhân…", "Do đó, …".
+_ANAPHOR = re.compile(
+    r"^(đây|điều này|đó|việc này|những điều này|do đó|vì vậy|vì thế|bởi vậy|cho nên|this|that|"
+    r"therefore)\b",
+    re.IGNORECASE,
+)
 
 
 def question_terms(question: AnalyzedQuestion, province_words: set[str]) -> list[str]:

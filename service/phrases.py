@@ -116,7 +116,8 @@ def unit_words_after(text: str, end: int, limit: int = 4) -> str:
 
 
 def _after_window(text: str, end: int) -> int:
-    """Where the words that describe a number stop: at ";", ".", "(" or a comma segment with another number."""
+    """Where the words that describe a number stop: at ";", ".", "(", a comma segment with another number, or
+    the word before the next number ("30 hộp thư công vụ | và 54 hộp thư cho lãnh đạo")."""
     stop = re.search(r"[;.(:]\s|[;(]|$", text[end:])
     limit = end + (stop.start() if stop else len(text) - end)
     cursor = end
@@ -124,6 +125,11 @@ def _after_window(text: str, end: int) -> int:
         if segment != "," and cursor > end and re.search(r"\d", segment):
             return cursor
         cursor += len(segment)
+    for following in re.finditer(r"\s(?:và|hoặc|với)?\s*\d", text[end:limit]):
+        before = text[end : end + following.start() + 1]
+        if re.search(r"(đến|tới|dưới|[-–])\s*$", before, re.IGNORECASE):
+            continue  # the other end of a range ("từ 100.000.000 đồng đến 300.000.000 đồng") is not a new figure
+        return end + following.start()
     return min(limit, end + 80)
 
 

@@ -43,6 +43,7 @@ def test_every_number_in_an_answer_is_in_a_cited_passage(seed_engine, question: 
     [
         ("Trung tâm dữ liệu Quảng Nam có mấy máy chủ?", "07"),
         ("kon tum co bao nhieu may chu cap huyen", "39"),
+        ("Kon Tum có bao nhiêu hộp thư điện tử cho lãnh đạo?", "54"),  # "30 … công vụ và 54 … cho lãnh đạo"
         ("Năm 2012 Kon Tum triển khai phần mềm văn phòng điện tử cho bao nhiêu đơn vị?", "07"),
         ("Tỷ lệ máy tính trên cán bộ công chức cấp huyện ở Kon Tum năm 2012 là bao nhiêu?", "54%"),
     ],
@@ -64,6 +65,12 @@ def test_held_out_counts(seed_engine, question: str, expected: str) -> None:
 def test_refusals(seed_engine, question: str) -> None:
     answer, _ = seed_engine.ask(question, 5)
     assert answer.answer is None and answer.message
+
+
+def test_a_cause_stated_in_the_sentence_before(seed_engine) -> None:
+    # "… kinh phí … còn rất hạn hẹp … Do đó, rất khó khăn cho việc triển khai": the cause comes before "Do đó"
+    answer, _ = seed_engine.ask("Vì sao việc triển khai ứng dụng CNTT ở Điện Biên gặp khó khăn?", 5)
+    assert answer.answer and "kinh phí" in answer.answer
 
 
 def test_a_cause_and_a_list(seed_engine) -> None:
