@@ -10,11 +10,8 @@ it twice (a report added each time) during the run.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -24,7 +21,8 @@ from pathlib import Path
 
 import httpx
 
-ROOT = Path(__file__).resolve().parents[1]
+from benchmarks.serving import ROOT, hoidap_index, hoidap_serve
+
 QUESTIONS = [
     ("ask", "Kon Tum có bao nhiêu máy chủ ở cấp tỉnh?", "67"),
     ("search", "điểm cầu hội nghị truyền hình", None),
@@ -95,56 +93,31 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] if ordered else float("nan")
 
 
+def load_during_republish(seconds: float, clients: int, republish_at: tuple[float, float], **env: str) -> LoadResult:
+    """Index corpus/ into a temporary directory, serve it, run the load, and republish the index (a report
+    added each time) at the given moments."""
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus, index = Path(tmp) / "corpus", Path(tmp) / "index"
+        shutil.copytree(ROOT / "corpus", corpus)
+        hoidap_index(corpus, index)
+
+        def republish(n: int) -> None:
+            (corpus / f"bo-sung-{n}.txt").write_text(
+                f"Báo cáo bổ sung số {n} của tỉnh Khánh Hòa về hạ tầng công nghệ thông tin năm 2013.", encoding="utf-8"
+            )
+            hoidap_index(corpus, index)
+
+        during = [(at, lambda n=n: republish(n)) for n, at in enumerate(republish_at, start=1)]
+        with hoidap_serve(index, HOIDAP_RATE_LIMIT_PER_MINUTE="0", **env) as base:
+            return run_load(base, seconds, clients, during)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--clients", type=int, default=16)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        corpus, index = Path(tmp) / "corpus", Path(tmp) / "index"
-        shutil.copytree(ROOT / "corpus", corpus)
-        hoidap = [sys.executable, "-m", "service"]
-        subprocess.run(
-            [*hoidap, "index", str(corpus), "--index-dir", str(index), "-q"],
-            check=True,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-        )
-        port = 8700 + os.getpid() % 200
-        env = dict(os.environ, HOIDAP_INDEX_DIR=str(index), HOIDAP_RATE_LIMIT_PER_MINUTE="0")
-        server = subprocess.Popen(
-            [*hoidap, "serve", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(600):
-                try:
-                    if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.1)
-
-            def republish(n: int) -> None:
-                (corpus / f"bo-sung-{n}.txt").write_text(
-                    f"Báo cáo bổ sung số {n} của tỉnh Khánh Hòa về hạ tầng công nghệ thông tin năm 2013.",
-                    encoding="utf-8",
-                )
-                subprocess.run(
-                    [*hoidap, "index", str(corpus), "--index-dir", str(index), "-q"],
-                    check=True,
-                    cwd=ROOT,
-                    stdout=subprocess.DEVNULL,
-                )
-
-            during = [(args.seconds / 3, lambda: republish(1)), (2 * args.seconds / 3, lambda: republish(2))]
-            result = run_load(base, args.seconds, args.clients, during)
-        finally:
-            server.terminate()
-            server.wait(10)
+    result = load_during_republish(args.seconds, args.clients, (args.seconds / 3, 2 * args.seconds / 3))
     for route, values in result.latencies.items():
         p50, p99 = statistics.median(values), percentile(values, 0.99)
         print(f"/v1/{route:<7} n={len(values)} p50={p50:.1f} ms p99={p99:.1f} ms")

@@ -210,6 +210,33 @@ def _batch(kind: str, path: Path, top_k: int, index_dir: Path | None, url: str |
         typer.echo(json.dumps(body, ensure_ascii=False))
 
 
+def _query_command(
+    kind: str,
+    text: str | None,
+    questions: Path | None,
+    as_json: bool,
+    top_k: int,
+    province: str | None,
+    index_dir: Path | None,
+    url: str | None,
+) -> None:
+    """What `hoidap ask` and `hoidap search` share: batch or single, JSON or text."""
+    if questions is not None:
+        _batch(kind, questions, top_k, index_dir, url)
+        return
+    if not text or not text.strip():
+        example = "Quảng Nam có bao nhiêu điểm cầu?" if kind == "ask" else "điểm cầu truyền hình"
+        _fail(f'give a {"question" if kind == "ask" else "query"}, e.g. hoidap {kind} "{example}"', code=2)
+        return
+    body = _run(kind, text, top_k, province, index_dir, url)
+    if as_json:
+        typer.echo(json.dumps(body, ensure_ascii=False, indent=1))
+    elif kind == "ask":
+        _print_answer(body)
+    else:
+        _print_sources(body["results"])
+
+
 @app.command()
 def ask(
     question: Annotated[str | None, typer.Argument(help="The question")] = None,
@@ -221,14 +248,7 @@ def ask(
     url: UrlOption = None,
 ) -> None:
     """Answer a question with citations (or a batch of them with --questions)."""
-    if questions is not None:
-        _batch("ask", questions, top_k, index_dir, url)
-        return
-    if not question or not question.strip():
-        _fail('give a question, e.g. hoidap ask "Quảng Nam có bao nhiêu điểm cầu?"', code=2)
-        return
-    body = _run("ask", question, top_k, province, index_dir, url)
-    typer.echo(json.dumps(body, ensure_ascii=False, indent=1)) if as_json else _print_answer(body)
+    _query_command("ask", question, questions, as_json, top_k, province, index_dir, url)
 
 
 @app.command()
@@ -242,17 +262,7 @@ def search(
     url: UrlOption = None,
 ) -> None:
     """Passages that match a query, best first (or a batch with --questions)."""
-    if questions is not None:
-        _batch("search", questions, top_k, index_dir, url)
-        return
-    if not query or not query.strip():
-        _fail('give a query, e.g. hoidap search "điểm cầu truyền hình"', code=2)
-        return
-    body = _run("search", query, top_k, province, index_dir, url)
-    if as_json:
-        typer.echo(json.dumps(body, ensure_ascii=False, indent=1))
-    else:
-        _print_sources(body["results"])
+    _query_command("search", query, questions, as_json, top_k, province, index_dir, url)
 
 
 @app.command()

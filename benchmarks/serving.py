@@ -1,0 +1,61 @@
+"""`hoidap serve` as a real process on 127.0.0.1, for benchmarks and tests."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def hoidap_serve(index_dir: Path, **env: str) -> Iterator[str]:
+    """`hoidap serve` over `index_dir`; yields its base URL once /readyz says ready."""
+    port = free_port()
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("HOIDAP_")}
+    environment.update(HOIDAP_INDEX_DIR=str(index_dir), **env)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "service", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            try:
+                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if server.poll() is not None:
+                raise RuntimeError("hoidap serve exited")
+            time.sleep(0.1)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def hoidap_index(corpus: Path, index: Path) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "service", "index", str(corpus), "--index-dir", str(index), "-q"],
+        check=True,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+    )
