@@ -54,13 +54,15 @@ def index_speed(embedder: Embedder, texts: list[str], batch: int) -> tuple[float
     return time.perf_counter() - start, np.concatenate(vectors)
 
 
-def query_latencies(embedder: Embedder, texts: list[str]) -> np.ndarray:
-    times = []
+def query_latencies(embedders: list[Embedder], texts: list[str]) -> dict[str, np.ndarray]:
+    """Milliseconds per query, the embedders taking turns on each query so that both see the same noise."""
+    times: dict[str, list[float]] = {e.id: [] for e in embedders}
     for text in texts:
-        start = time.perf_counter()
-        embedder.embed([text], EmbedKind.QUERY)
-        times.append(time.perf_counter() - start)
-    return np.array(times) * 1000
+        for embedder in embedders:
+            start = time.perf_counter()
+            embedder.embed([text], EmbedKind.QUERY)
+            times[embedder.id].append(time.perf_counter() - start)
+    return {name: np.array(values) * 1000 for name, values in times.items()}
 
 
 def main() -> None:
@@ -83,7 +85,7 @@ def main() -> None:
     print(f"token counts equal on {same_tokens}/{len(docs)} passages")
     timed = {e.id: index_speed(e, docs, args.batch) for e in (nano, onnx)}
     seconds = {name: t for name, (t, _) in timed.items()}
-    latency = {e.id: query_latencies(e, asks) for e in (nano, onnx)}
+    latency = query_latencies([nano, onnx], asks)
     print(f"{'embedder':<58}{'tokens/s':>10}{'query p50':>11}{'p99 ms':>8}")
     for e in (nano, onnx):
         lat = latency[e.id]

@@ -19,8 +19,8 @@ class E5OnnxEmbedder:
         self,
         models_dir: Path,
         threads: int | None = None,
-        max_batch: int = 16,
-        max_batch_tokens: int = 4096,
+        max_batch: int = 8,
+        max_batch_tokens: int = 1024,
         report: Report = lambda _: None,
     ) -> None:
         self.models_dir = Path(models_dir)
