@@ -1,7 +1,7 @@
 """A bounded load test on 127.0.0.1: concurrent clients send mixed /v1/ask and /v1/search requests for a
 while, during which the index is republished; reports p50/p99, status counts and generations seen.
 
-    .venv/bin/python benchmarks/load_test.py --seconds 60 --clients 16
+    .venv/bin/python -m benchmarks.load_test --seconds 60 --clients 16
 
 Builds its own index of corpus/ in a temporary directory, serves it with `hoidap serve`, and republishes
 it twice (a report added each time) during the run.
