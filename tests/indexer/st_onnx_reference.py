@@ -1,4 +1,6 @@
-"""A sentence-transformers input module that runs the transformer through onnxruntime.
+"""The reference for the e5-onnx runtime (indexer/e5/runtime.py): a sentence-transformers input module that
+runs the converted model through onnxruntime — the pipeline e5-onnx used before it dropped torch, kept here
+so a test can show that the torch-free runtime gives the same vectors.
 
 sentence-transformers' own ONNX backend needs `optimum`, which pins an older transformers; this module does
 the same job with onnxruntime alone: the model directory's fast tokenizer, one InferenceSession, and the
