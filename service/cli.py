@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from pydantic import ValidationError
 
 from indexer.errors import IndexerError
 from indexer.types import IndexSummary
-from service.settings import Settings
+from service.limits import TOP_K_DEFAULT, TOP_K_MAX, TOP_K_MIN, question_problem
+from service.settings import Settings, SettingsInvalid, load_settings
 
 app = typer.Typer(
     add_completion=False,
@@ -31,12 +31,13 @@ def _root() -> None:
 
 
 def _settings(**overrides: Any) -> Settings:
+    """The settings, or one line per bad value (naming its variable and the expected form) and exit 2."""
     try:
-        return Settings(**{k: v for k, v in overrides.items() if v is not None})
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        _fail(f"invalid settings: {problems}", code=2)
-        raise  # unreachable
+        return load_settings(**overrides)
+    except SettingsInvalid as exc:
+        for line in exc.lines:
+            typer.secho(f"error: {line}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from None
 
 
 def _fail(message: str, code: int = 1) -> None:
@@ -98,12 +99,17 @@ def index(
 
 
 # -- search / ask ----------------------------------------------------------------------------------------
-TopK = Annotated[int, typer.Option("--top-k", "-k", min=1, max=100, help="Passages to return / cite")]
+TopK = Annotated[
+    int, typer.Option("--top-k", "-k", min=TOP_K_MIN, max=TOP_K_MAX, help="Passages to return / cite")
+]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print the JSON contract instead of text")]
 QuestionsOption = Annotated[
     Path | None, typer.Option("--questions", help='Batch: a JSONL file of {"id", "question"} lines')
 ]
 UrlOption = Annotated[str | None, typer.Option("--url", help="Ask a running service instead of the local index")]
+ApiKeyOption = Annotated[
+    str | None, typer.Option("--api-key", envvar="HOIDAP_API_KEY", help="The service's API key (with --url)")
+]
 ProvinceOption = Annotated[str | None, typer.Option("--province", help="Only reports about this province")]
 
 
@@ -120,37 +126,57 @@ def _local_engine(index_dir: Path | None) -> Any:
         _fail(str(getattr(exc, "message", exc)))
 
 
-def _read_questions(path: Path) -> list[tuple[object, str | None, str | None]]:
-    """(id, question, error) per line of a JSONL file."""
+def _read_questions(path: Path) -> list[tuple[object, str]]:
+    """(id, question) per line of a JSONL file; every bad line is reported (file and line) and nothing runs."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        _fail(f"cannot read {path}: {exc.strerror}", code=2)
-    out: list[tuple[object, str | None, str | None]] = []
+    except (OSError, UnicodeDecodeError) as exc:
+        _fail(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}", code=2)
+    rows: list[tuple[object, str]] = []
+    problems: list[str] = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
             row = json.loads(line)
-            question = row["question"]
-            if not isinstance(question, str) or not question.strip():
-                raise ValueError("empty question")
-            out.append((row.get("id", number), question, None))
-        except (ValueError, KeyError, TypeError) as exc:
-            out.append((number, None, f"line {number}: {exc.__class__.__name__}: {exc}"))
-    return out
+        except ValueError as exc:
+            problems.append(f"{path} line {number}: not JSON ({exc})")
+            continue
+        question = row.get("question") if isinstance(row, dict) else None
+        if not isinstance(question, str):
+            problems.append(f'{path} line {number}: no "question" string (lines are {{"id": …, "question": "…"}})')
+        elif problem := question_problem(question):
+            problems.append(f"{path} line {number}: {problem}")
+        else:
+            rows.append((row.get("id", number), question))
+    if problems:
+        for problem in problems:
+            typer.secho(f"error: {problem}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2)
+    return rows
 
 
-def _remote(url: str, route: str, payload: dict[str, Any]) -> dict[str, Any]:
+def _remote(url: str, route: str, payload: dict[str, Any], api_key: str | None, expect: str) -> dict[str, Any]:
+    """POST to a running hoidap service; every way it can go wrong ends in one line that says what to do."""
     import httpx
 
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
     try:
-        response = httpx.post(url.rstrip("/") + route, json=payload, timeout=60)
+        response = httpx.post(url.rstrip("/") + route, json=payload, headers=headers, timeout=60)
     except httpx.HTTPError as exc:
         _fail(f"cannot reach {url}: {exc}")
-    body = response.json()
-    if response.status_code >= 400:
-        _fail(body.get("error", {}).get("message", response.text))
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if response.status_code == 401:
+        _fail(f"{url} needs an API key: pass --api-key or set HOIDAP_API_KEY")
+    error = body.get("error") if isinstance(body, dict) else None
+    if response.status_code >= 400 and isinstance(error, dict) and "message" in error:
+        _fail(f"{url} answered {response.status_code}: {error['message']}")
+    if not isinstance(body, dict) or expect not in body:
+        kind = response.headers.get("content-type", "no content type").split(";")[0]
+        _fail(f"{url} does not look like a hoidap service ({route} answered {response.status_code}, {kind})")
     return body
 
 
@@ -161,6 +187,7 @@ def _run(
     province: str | None,
     index_dir: Path | None,
     url: str | None,
+    api_key: str | None = None,
     engine: Any = None,
 ) -> dict[str, Any]:
     from service.api.models import AskResponse, SearchResponse
@@ -171,7 +198,7 @@ def _run(
     if province:
         payload["filters"] = {"province": province}
     if url:
-        return _remote(url, f"/v1/{kind}", payload)
+        return _remote(url, f"/v1/{kind}", payload, api_key, "answer" if kind == "ask" else "results")
     engine = engine or _local_engine(index_dir)
     start = time.perf_counter()
     try:
@@ -199,13 +226,13 @@ def _print_sources(items: list[dict[str, Any]]) -> None:
         typer.echo(f"    \u201c{' '.join(item['text'].split())[:400]}\u201d")
 
 
-def _batch(kind: str, path: Path, top_k: int, index_dir: Path | None, url: str | None) -> None:
+def _batch(
+    kind: str, path: Path, top_k: int, index_dir: Path | None, url: str | None, api_key: str | None
+) -> None:
+    rows = _read_questions(path)  # all lines checked before anything loads
     engine = None if url else _local_engine(index_dir)
-    for qid, question, error in _read_questions(path):
-        if error is not None or question is None:
-            typer.echo(json.dumps({"id": qid, "error": error}, ensure_ascii=False))
-            continue
-        body = _run(kind, question, top_k, None, index_dir, url, engine)
+    for qid, question in rows:
+        body = _run(kind, question, top_k, None, index_dir, url, api_key, engine)
         body = {"id": qid, "results": body["results"]} if kind == "search" else {"id": qid, **body}
         typer.echo(json.dumps(body, ensure_ascii=False))
 
@@ -219,16 +246,19 @@ def _query_command(
     province: str | None,
     index_dir: Path | None,
     url: str | None,
+    api_key: str | None,
 ) -> None:
     """What `hoidap ask` and `hoidap search` share: batch or single, JSON or text."""
     if questions is not None:
-        _batch(kind, questions, top_k, index_dir, url)
+        _batch(kind, questions, top_k, index_dir, url, api_key)
         return
     if not text or not text.strip():
         example = "Quảng Nam có bao nhiêu điểm cầu?" if kind == "ask" else "điểm cầu truyền hình"
         _fail(f'give a {"question" if kind == "ask" else "query"}, e.g. hoidap {kind} "{example}"', code=2)
         return
-    body = _run(kind, text, top_k, province, index_dir, url)
+    if problem := question_problem(text):
+        _fail(problem, code=2)
+    body = _run(kind, text, top_k, province, index_dir, url, api_key)
     if as_json:
         typer.echo(json.dumps(body, ensure_ascii=False, indent=1))
     elif kind == "ask":
@@ -242,13 +272,14 @@ def ask(
     question: Annotated[str | None, typer.Argument(help="The question")] = None,
     questions: QuestionsOption = None,
     as_json: JsonFlag = False,
-    top_k: TopK = 5,
+    top_k: TopK = TOP_K_DEFAULT,
     province: ProvinceOption = None,
     index_dir: IndexDirOption = None,
     url: UrlOption = None,
+    api_key: ApiKeyOption = None,
 ) -> None:
     """Answer a question with citations (or a batch of them with --questions)."""
-    _query_command("ask", question, questions, as_json, top_k, province, index_dir, url)
+    _query_command("ask", question, questions, as_json, top_k, province, index_dir, url, api_key)
 
 
 @app.command()
@@ -256,23 +287,24 @@ def search(
     query: Annotated[str | None, typer.Argument(help="The query")] = None,
     questions: QuestionsOption = None,
     as_json: JsonFlag = False,
-    top_k: TopK = 5,
+    top_k: TopK = TOP_K_DEFAULT,
     province: ProvinceOption = None,
     index_dir: IndexDirOption = None,
     url: UrlOption = None,
+    api_key: ApiKeyOption = None,
 ) -> None:
     """Passages that match a query, best first (or a batch with --questions)."""
-    _query_command("search", query, questions, as_json, top_k, province, index_dir, url)
+    _query_command("search", query, questions, as_json, top_k, province, index_dir, url, api_key)
 
 
 @app.command()
 def serve(
-    host: Annotated[str | None, typer.Option(envvar="HOIDAP_HOST")] = None,
-    port: Annotated[int | None, typer.Option(envvar="HOIDAP_PORT")] = None,
+    host: Annotated[str | None, typer.Option(help="Default HOIDAP_HOST or 127.0.0.1")] = None,
+    port: Annotated[int | None, typer.Option(help="Default HOIDAP_PORT or 8000")] = None,
     workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes")] = 1,
     index_dir: IndexDirOption = None,
 ) -> None:
-    """Serve the HTTP API (and later the chat page)."""
+    """Serve the HTTP API, the chat page and the bots' webhooks."""
     import os
 
     import uvicorn
@@ -303,7 +335,13 @@ def doctor(index_dir: IndexDirOption = None) -> None:
     """Check the install, the embedding model and the index, and say what to fix."""
     from service.doctor import diagnose
 
-    checks = diagnose(_settings(index_dir=index_dir))
+    try:
+        settings = load_settings(index_dir=index_dir)
+    except SettingsInvalid as exc:
+        for line in exc.lines:
+            typer.echo(f"{typer.style('FAIL', fg=typer.colors.RED)} settings: {line}")
+        raise typer.Exit(1) from None
+    checks = diagnose(settings)
     for check in checks:
         mark = typer.style("ok  ", fg=typer.colors.GREEN) if check.ok else typer.style("FAIL", fg=typer.colors.RED)
         typer.echo(f"{mark} {check.name}: {check.detail}")

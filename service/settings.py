@@ -2,16 +2,36 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 from indexer.embedders import DEFAULT_EMBEDDER, DEFAULT_MODELS_DIR, EMBEDDER_SPECS, is_embedder_spec
 
+ENV_PREFIX = "HOIDAP_"
+# A list setting as people type it: one value, values separated by commas (or spaces), or a JSON list.
+# NoDecode: pydantic-settings would otherwise JSON-decode list values before any validator sees them.
+ListSetting = Annotated[list[str], NoDecode]
+LIST_FORM = 'one value, comma-separated values (a,b) or a JSON list (["a", "b"])'
+
+
+def _split_list(value: object) -> object:
+    if not isinstance(value, str):
+        return value
+    if value.strip().startswith("["):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"not a JSON list ({exc.msg})") from exc
+    return [v for v in re.split(r"[,\s]+", value) if v]
+
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="HOIDAP_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
 
     index_dir: Path = Field(Path("data/index"), description="Where the published index lives")
     corpus_dir: Path = Field(Path("corpus"), description="Default corpus for `hoidap index`")
@@ -46,18 +66,24 @@ class Settings(BaseSettings):
     zalo_bot_api_base_url: str = "https://bot-api.zaloplatforms.com"
     bot_max_pending: int = Field(32, ge=1, le=1000, description="Bot answers being worked on at once, at most")
     # Access and limits
-    api_keys: list[str] = Field(default_factory=list, description="sha256 hex digests of the accepted API keys")
+    api_keys: ListSetting = Field(default_factory=list, description="sha256 hex digests of the accepted API keys")
     rate_limit_per_minute: int = Field(120, ge=0, description="Requests per key (or client address) a minute; 0 = off")
     max_body_bytes: int = Field(65536, ge=1024, description="Larger request bodies get 413")
     request_timeout_seconds: float = Field(30.0, gt=0, description="Per-request time budget for answers")
-    cors_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS; empty = CORS off")
+    cors_origins: ListSetting = Field(default_factory=list, description="Origins allowed by CORS; empty = CORS off")
     log_questions: bool = Field(False, description="Write question text into the request log")
 
     @field_validator("api_keys", "cors_origins", mode="before")
     @classmethod
-    def _comma_separated(cls, value: object) -> object:
-        if isinstance(value, str) and not value.strip().startswith("["):
-            return [v.strip() for v in value.split(",") if v.strip()]
+    def _list(cls, value: object) -> object:
+        return _split_list(value)
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            if origin != "*" and not re.fullmatch(r"https?://[^/\s]+", origin):
+                raise ValueError(f"{origin!r} is not an origin: scheme and host, e.g. http://intranet.local:8080")
         return value
 
     @field_validator("api_keys")
@@ -65,7 +91,7 @@ class Settings(BaseSettings):
     def _hashes(cls, value: list[str]) -> list[str]:
         for digest in value:
             if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest.lower()):
-                raise ValueError("api_keys holds sha256 hex digests of keys (`hoidap keys new` prints one)")
+                raise ValueError(f"{digest[:12]!r}… is not a sha256 hex digest (64 hex characters)")
         return [d.lower() for d in value]
 
     @model_validator(mode="after")
@@ -79,4 +105,61 @@ class Settings(BaseSettings):
     def _known_embedder(cls, value: str) -> str:
         if is_embedder_spec(value):
             return value
-        raise ValueError(f"embedder must be {EMBEDDER_SPECS}")
+        raise ValueError("unknown embedder")
+
+
+class SettingsInvalid(ValueError):
+    """Settings that cannot be used; `lines` says, one line a problem, which variable and what it expects."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__("; ".join(lines))
+        self.lines = lines
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from HOIDAP_* variables (and `overrides`, e.g. command-line options); SettingsInvalid if bad."""
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        raise SettingsInvalid([_problem(error) for error in exc.errors()]) from None
+    except SettingsError as exc:  # a value the settings source could not even read
+        raise SettingsInvalid([str(exc)]) from None
+
+
+def expected_form(name: str) -> str:
+    """How a setting is written, in words (for error messages)."""
+    field = Settings.model_fields[name]
+    if name == "api_keys":
+        return "sha256 hex digests from `hoidap keys new`, " + LIST_FORM
+    if name == "cors_origins":
+        return "origins such as http://intranet.local:8080, " + LIST_FORM
+    if name == "embedder":
+        return EMBEDDER_SPECS
+    bound = {key: getattr(m, key) for m in field.metadata for key in ("ge", "gt", "le") if hasattr(m, key)}
+    if "ge" in bound and "le" in bound:
+        limits = f"from {bound['ge']} to {bound['le']}"
+    else:
+        signs = (("ge", "≥"), ("gt", ">"), ("le", "≤"))
+        limits = " ".join(f"{sign} {bound[key]}" for key, sign in signs if key in bound)
+    kinds = {int: "a whole number", float: "a number", bool: "true or false", Path: "a path"}
+    annotation = field.annotation
+    for kind, words in kinds.items():
+        if annotation is kind or annotation == kind | None:
+            return f"{words} {limits}".strip()
+    return "text"
+
+
+def _problem(error: Any) -> str:
+    location = [str(part) for part in error.get("loc", ())]
+    message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+    if not location:
+        return message
+    name = location[0]
+    variable = ENV_PREFIX + name.upper()
+    field = Settings.model_fields.get(name)
+    value = error.get("input")
+    shown = ""
+    if field is not None and field.annotation not in (SecretStr, SecretStr | None) and isinstance(value, str):
+        shown = f"={value[:60]!r}" + ("…" if len(value) > 60 else "")
+    expected = f" (expected {expected_form(name)})" if field is not None else ""
+    return f"{variable}{shown}: {message}{expected}"

@@ -9,10 +9,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from service.answering import Answer
+from service.limits import MAX_QUESTION_CHARS, TOP_K_DEFAULT, TOP_K_MAX, TOP_K_MIN
 from service.retrieval import Hit, RetrievalMode
 from service.search import ExplicitFilters, SearchOutcome
-
-MAX_QUESTION_CHARS = 2000
 
 
 class Filters(BaseModel):
@@ -33,7 +32,7 @@ class AskRequest(BaseModel):
     question: str = Field(
         ..., min_length=1, max_length=MAX_QUESTION_CHARS, examples=["Quảng Nam có bao nhiêu điểm cầu?"]
     )
-    top_k: int = Field(5, ge=1, le=50, description="How many passages to cite")
+    top_k: int = Field(TOP_K_DEFAULT, ge=TOP_K_MIN, le=TOP_K_MAX, description="How many passages to cite")
     filters: Filters | None = None
 
     @field_validator("question")
@@ -45,7 +44,7 @@ class AskRequest(BaseModel):
 
 
 class SearchRequest(AskRequest):
-    top_k: int = Field(5, ge=1, le=100, description="How many passages to return")
+    top_k: int = Field(TOP_K_DEFAULT, ge=TOP_K_MIN, le=TOP_K_MAX, description="How many passages to return")
     mode: RetrievalMode = RetrievalMode.HYBRID
 
 
@@ -176,6 +175,8 @@ class DocumentsResponse(BaseModel):
 class ErrorBody(BaseModel):
     code: str
     message: str
+    type: str = Field(description="OpenAI-style error type, e.g. invalid_request_error")
+    param: str | None = Field(None, description="The request field at fault, when there is one")
 
 
 class ErrorResponse(BaseModel):

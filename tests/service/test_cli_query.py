@@ -31,21 +31,52 @@ def test_batch_ask_and_search(seed_index: Path, tmp_path: Path) -> None:
             {"id": "a", "question": "Khánh Hòa: bao nhiêu phần trăm cơ quan chuyên môn có cán bộ phụ trách tin học?"},
             ensure_ascii=False,
         )
-        + "\nnot json\n"
-        + json.dumps({"id": "c", "question": ""})
+        + "\n\n"
+        + json.dumps({"question": "Kon Tum có bao nhiêu máy chủ ở cấp tỉnh?"}, ensure_ascii=False)
         + "\n",
         encoding="utf-8",
     )
     result = runner.invoke(app, ["ask", "--questions", str(questions), "--json", "--index-dir", str(seed_index)])
     rows = [json.loads(line) for line in result.output.splitlines()]
-    assert result.exit_code == 0 and [r["id"] for r in rows] == ["a", 2, 3]
-    assert "97%" in rows[0]["answer"] and "error" in rows[1] and "error" in rows[2]
+    assert result.exit_code == 0 and [r["id"] for r in rows] == ["a", 3]  # no id: the line number
+    assert "97%" in rows[0]["answer"] and "67" in rows[1]["answer"]
     result = runner.invoke(
         app, ["search", "--questions", str(questions), "--top-k", "3", "--index-dir", str(seed_index)]
     )
     first = json.loads(result.output.splitlines()[0])
     assert first["id"] == "a" and len(first["results"]) == 3
     assert set(first["results"][0]) >= {"source", "chunk_id", "score", "text"}
+
+
+def test_batch_input_errors_name_the_line_and_exit_non_zero(seed_index: Path, tmp_path: Path) -> None:
+    questions = tmp_path / "q.jsonl"
+    lines = [
+        json.dumps({"id": "ok", "question": "Kon Tum có bao nhiêu máy chủ?"}, ensure_ascii=False),
+        json.dumps({"id": "b"}),
+        "not json",
+        json.dumps({"id": "d", "question": ""}),
+        json.dumps({"id": "e", "question": "x" * 5000}),
+        json.dumps(["question"]),
+    ]
+    questions.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["ask", "--questions", str(questions), "--json", "--index-dir", str(seed_index)])
+    assert result.exit_code == 2 and '"answer"' not in result.output  # nothing answered
+    for number, fragment in [
+        (2, 'no "question"'),
+        (3, "not JSON"),
+        (4, "question must not be empty"),
+        (5, "question is 5,000 characters"),
+    ]:
+        assert f"q.jsonl line {number}: {fragment}" in result.output
+    assert "q.jsonl line 6:" in result.output and "line 1:" not in result.output
+
+
+def test_the_same_limits_as_the_api(seed_index: Path) -> None:
+    long = runner.invoke(app, ["ask", "x" * 5000, "--index-dir", str(seed_index)])
+    assert long.exit_code == 2 and "5,000 characters; at most 2,000" in long.output
+    for top_k, code in (("0", 2), ("101", 2), ("100", 0)):
+        result = runner.invoke(app, ["search", "máy chủ", "-k", top_k, "--index-dir", str(seed_index)])
+        assert result.exit_code == code, result.output
 
 
 def test_search_text_and_errors(seed_index: Path, tmp_path: Path) -> None:
