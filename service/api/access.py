@@ -1,11 +1,13 @@
 """Access and limits for /v1/*: API keys (kept as sha256 digests), per-key rate limits with 429 and
-Retry-After, a request-body size limit (413), and the per-request time budget."""
+Retry-After, the request-body guard (413 past the size limit, chunked or not; 400 for text that is not UTF-8),
+and the per-request time budget."""
 
 from __future__ import annotations
 
 import functools
 import hashlib
 import hmac
+import json
 import math
 import time
 from collections.abc import Callable
@@ -16,15 +18,10 @@ import anyio.to_thread
 from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.errors import ServiceError
+from service.errors import ServiceError, Unauthorized, error_body
 from service.settings import Settings
 
 T = TypeVar("T")
-
-
-class Unauthorized(ServiceError):
-    status = 401
-    code = "unauthorized"
 
 
 class TooManyRequests(ServiceError):
@@ -95,8 +92,13 @@ async def within_budget(request: Request, work: Callable[..., T], *args: Any) ->
         raise TooSlow(f"the answer took longer than {budget:g} s; try again or narrow the question") from exc
 
 
-class BodySizeLimit:
-    """413 for request bodies over `limit` bytes, whether announced by Content-Length or streamed."""
+_TEXT_TYPES = (b"application/json", b"application/x-www-form-urlencoded", b"text/")
+
+
+class RequestBodyGuard:
+    """Reads each request body before the app does, at most `limit` bytes: 413 past the limit whether it was
+    announced by Content-Length or sent chunked, 400 for a JSON, form or text body that is not UTF-8.  The app
+    then reads the buffered body; bodies are small (64 KiB by default), so nothing streams through."""
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app, self.limit = app, limit
@@ -105,37 +107,51 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        length = dict(scope.get("headers") or []).get(b"content-length")
-        if length is not None and length.isdigit() and int(length) > self.limit:
-            await self._reject(send)
+        headers = dict(scope.get("headers") or [])
+        length = headers.get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.limit):
+            announced = f"of {int(length):,} bytes " if length.isdigit() else ""
+            await _reject(send, 413, "too_large", f"request body {announced}over the {self.limit:,}-byte limit")
             return
-        seen = 0
-
-        async def limited() -> Message:
-            nonlocal seen
+        body = bytearray()
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.limit:
-                    raise _TooLarge()
-            return message
+            if message["type"] != "http.request":
+                return  # the client went away
+            body += message.get("body", b"")
+            if len(body) > self.limit:
+                how = "sent chunked " if length is None else ""
+                await _reject(send, 413, "too_large", f"request body {how}over the {self.limit:,}-byte limit")
+                return
+            if not message.get("more_body", False):
+                break
+        content_type = headers.get(b"content-type", b"").lower()
+        if body and content_type.startswith(_TEXT_TYPES):
+            try:
+                body.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                where = f"byte 0x{body[exc.start]:02x} at position {exc.start}"
+                await _reject(send, 400, "invalid_body", f"the request body is not UTF-8 text ({where})")
+                return
+        replayed = False
 
-        try:
-            await self.app(scope, limited, send)
-        except _TooLarge:
-            await self._reject(send)
+        async def buffered() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()  # after the body: wait for the disconnect, as streaming responses do
+            replayed = True
+            return {"type": "http.request", "body": bytes(body), "more_body": False}
 
-    async def _reject(self, send: Send) -> None:
-        body = b'{"error": {"code": "too_large", "message": "request body over the size limit"}}'
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        await self.app(scope, buffered, send)
 
 
-class _TooLarge(Exception):
-    pass
+async def _reject(send: Send, status: int, code: str, message: str) -> None:
+    body = json.dumps(error_body(status, code, message)).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

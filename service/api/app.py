@@ -13,32 +13,48 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from service.api.access import BodySizeLimit, RateLimiter, TooManyRequests, authorize
+from service.api.access import RateLimiter, RequestBodyGuard, TooManyRequests, authorize
 from service.api.observability import Metrics, RequestLog, configure_access_log, metrics_response
 from service.api.routes import ask, chat, documents, health, page, search
 from service.api.routes.page import STATIC_DIR
+from service.api.security import SecurityHeaders, add_offline_docs
 from service.bots import slack, zalo
 from service.bots.setup import Bots
 from service.chat.followup import FollowUpRewriter
 from service.chat.llm import LLMGenerator
 from service.engine import EngineHolder
-from service.errors import ServiceError
+from service.errors import ServiceError, Unauthorized, error_body
 from service.settings import Settings
 
 
-def _error(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse(status_code=status, content={"error": {"code": code, "message": message}})
+def _error(status: int, code: str, message: str, param: str | None = None) -> JSONResponse:
+    return JSONResponse(status_code=status, content=error_body(status, code, message, param))
+
+
+def _field(error: dict) -> str:
+    return ".".join(str(p) for p in error.get("loc", ()) if p != "body")
 
 
 def _describe(exc: RequestValidationError) -> str:
     parts = []
     for error in exc.errors():
-        where = ".".join(str(p) for p in error.get("loc", ()) if p != "body") or "body"
         message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
         if error.get("type") == "extra_forbidden":
             message = "unknown field (filters accept province, source, date_from, date_to)"
-        parts.append(f"{where}: {message}")
+        parts.append(f"{_field(error) or 'body'}: {message}")
     return "; ".join(parts)
+
+
+def _validation_error(exc: RequestValidationError) -> JSONResponse:
+    errors = list(exc.errors())
+    for error in errors:
+        if error.get("type") == "json_invalid":  # the body is not JSON at all: a 400 that says where
+            position = next((p for p in error.get("loc", ())[1:] if isinstance(p, int)), None)
+            reason = (error.get("ctx") or {}).get("error", "invalid JSON")
+            where = f" at character {position}" if position is not None else ""
+            return _error(400, "invalid_json", f"the request body is not valid JSON: {reason}{where}")
+    param = _field(errors[0]) or None if errors else None
+    return _error(422, "invalid_request", _describe(exc), param)
 
 
 def create_app(settings: Settings | None = None, holder: EngineHolder | None = None) -> FastAPI:
@@ -72,7 +88,10 @@ def create_app(settings: Settings | None = None, holder: EngineHolder | None = N
         version="0.1.0",
         lifespan=lifespan,
         description="Questions answered from Vietnamese reports, with citations.",
+        docs_url=None,  # served offline below, from the package's Swagger UI files
+        redoc_url=None,
     )
+    add_offline_docs(app)
     app.state.settings = settings
     configure_access_log()
     app.state.metrics = Metrics()
@@ -80,14 +99,16 @@ def create_app(settings: Settings | None = None, holder: EngineHolder | None = N
 
     @app.exception_handler(ServiceError)
     async def service_error(_: Request, exc: ServiceError) -> JSONResponse:
-        response = _error(exc.status, exc.code, exc.message)
+        response = _error(exc.status, exc.code, exc.message, exc.param)
         if isinstance(exc, TooManyRequests):
             response.headers["Retry-After"] = str(exc.retry_after)
+        if isinstance(exc, Unauthorized):
+            response.headers["WWW-Authenticate"] = exc.challenge
         return response
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return _error(422, "invalid_request", _describe(exc))
+        return _validation_error(exc)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -103,8 +124,8 @@ def create_app(settings: Settings | None = None, holder: EngineHolder | None = N
     async def metrics(request: Request) -> Response:
         return Response(metrics_response(request), media_type=CONTENT_TYPE_LATEST)
 
-    app.add_middleware(RequestLog, metrics=app.state.metrics, log_questions=settings.log_questions)
-    app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
+    # Innermost first: the body guard, CORS, the request log, and the security headers on everything.
+    app.add_middleware(RequestBodyGuard, limit=settings.max_body_bytes)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -112,4 +133,6 @@ def create_app(settings: Settings | None = None, holder: EngineHolder | None = N
             allow_methods=["GET", "POST"],
             allow_headers=["Authorization", "Content-Type"],
         )
+    app.add_middleware(RequestLog, metrics=app.state.metrics, log_questions=settings.log_questions)
+    app.add_middleware(SecurityHeaders)
     return app

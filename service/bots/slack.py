@@ -6,23 +6,25 @@ background work, retries de-duplicated by event_id)."""
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 from typing import Any
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from service.bots.formatting import slack_message
+from service.bots.payloads import json_object, text_field
 from service.bots.work import BackgroundWork, SeenIds
 from service.engine import EngineHolder
-from service.errors import NotFound
+from service.errors import BadRequest, NotFound, Unauthorized
 
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")  # seconds since 1970, as Slack sends it
+_SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
+_CHALLENGE = 'Slack-Signature realm="slack"'
 
 
 class SlackBot:
@@ -53,61 +55,61 @@ class SlackBot:
 router = APIRouter(tags=["bots"], include_in_schema=False)
 
 
-async def _verified(request: Request) -> tuple[SlackBot, bytes]:
+async def _verified(request: Request) -> tuple[SlackBot, str]:
+    """The bot and the body as text, once the headers are well-formed and the signature checks out (slack_sdk
+    would raise on a timestamp that is not a number or a signature that is not ASCII: checked first)."""
     bot: SlackBot | None = request.app.state.slack
     if bot is None:
         raise NotFound("Slack is not configured (set HOIDAP_SLACK_BOT_TOKEN and HOIDAP_SLACK_SIGNING_SECRET)")
-    body = await request.body()
-    if not bot.verifier.is_valid_request(body, dict(request.headers)):
-        raise _Unauthorized()
+    timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
+    signature = request.headers.get("X-Slack-Signature", "")
+    if not _TIMESTAMP.fullmatch(timestamp) or not _SIGNATURE.fullmatch(signature):
+        raise Unauthorized("missing or malformed X-Slack-Request-Timestamp / X-Slack-Signature", _CHALLENGE)
+    try:
+        body = (await request.body()).decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadRequest("the body is not UTF-8 text") from None
+    if not bot.verifier.is_valid(body, timestamp, signature):
+        raise Unauthorized("bad or expired Slack signature", _CHALLENGE)
     return bot, body
-
-
-class _Unauthorized(Exception):
-    pass
-
-
-def unauthorized_response() -> JSONResponse:
-    return JSONResponse(status_code=401, content={"error": {"code": "unauthorized", "message": "bad signature"}})
 
 
 @router.post("/slack/events")
 async def slack_events(request: Request) -> Any:
-    try:
-        bot, body = await _verified(request)
-    except _Unauthorized:
-        return unauthorized_response()
-    payload = json.loads(body or b"{}")
-    if payload.get("type") == "url_verification":
-        return {"challenge": payload.get("challenge", "")}
-    event = payload.get("event") or {}
-    event_id = payload.get("event_id")
-    if payload.get("type") != "event_callback" or (event_id and not bot.seen.first_time(event_id)):
+    bot, body = await _verified(request)
+    payload = json_object(body.encode())
+    kind = text_field(payload, "type")
+    if kind == "url_verification":
+        return {"challenge": text_field(payload, "challenge")}
+    event_id = text_field(payload, "event_id")
+    if kind != "event_callback" or (event_id and not bot.seen.first_time(event_id)):
         return {"ok": True}  # not an event, or a retry of one being answered
-    if event.get("bot_id") or event.get("subtype"):
+    event = payload.get("event")
+    if not isinstance(event, dict) or event.get("bot_id") or event.get("subtype"):
         return {"ok": True}  # our own and other bots' messages, edits, joins…
     direct = event.get("type") == "message" and event.get("channel_type") == "im"
-    if event.get("type") == "app_mention" or direct:
-        question = _MENTION.sub("", event.get("text", "")).strip()
+    channel = text_field(event, "channel")
+    if (event.get("type") == "app_mention" or direct) and channel:
+        question = _MENTION.sub("", text_field(event, "text")).strip()
         if question:
-            thread_ts = str(event.get("thread_ts") or event.get("ts") or "")
-            bot.work.submit(bot.reply_in_thread(event["channel"], thread_ts, question), f"slack event {event_id}")
+            thread_ts = text_field(event, "thread_ts") or text_field(event, "ts")
+            bot.work.submit(bot.reply_in_thread(channel, thread_ts, question), f"slack event {event_id}")
     return {"ok": True}
 
 
 @router.post("/slack/commands")
 async def slack_commands(request: Request) -> Any:
-    try:
-        bot, body = await _verified(request)
-    except _Unauthorized:
-        return unauthorized_response()
-    form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
+    bot, body = await _verified(request)
+    form = {k: v[0] for k, v in parse_qs(body).items()}
     question = form.get("text", "").strip()
     if not question:
         return {
             "response_type": "ephemeral",
             "text": "Cách dùng: /hoidap <câu hỏi>, ví dụ /hoidap Quảng Nam có bao nhiêu điểm cầu?",
         }
-    if not bot.work.submit(bot.reply_to_command(form["response_url"], question), "slack command"):
+    response_url = form.get("response_url", "")
+    if not response_url.startswith(("https://", "http://")):
+        raise BadRequest("a slash command without a response_url")
+    if not bot.work.submit(bot.reply_to_command(response_url, question), "slack command"):
         return {"response_type": "ephemeral", "text": "Hệ thống đang bận, vui lòng hỏi lại sau ít phút."}
     return {"response_type": "ephemeral", "text": f"Đang tìm câu trả lời cho: {question}"}

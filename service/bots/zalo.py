@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import hmac
 import json
 import os
 from pathlib import Path
@@ -14,12 +13,12 @@ from typing import Any
 
 import httpx
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
 
 from service.bots.formatting import zalo_text
+from service.bots.payloads import json_object, same_secret, text_field
 from service.bots.work import BackgroundWork
 from service.engine import EngineHolder
-from service.errors import NotFound
+from service.errors import NotFound, Unauthorized
 
 EXPIRED_TOKEN_ERRORS = {-216, -124}  # "access token is invalid" / "expired"
 
@@ -113,7 +112,7 @@ class ZaloOABot:
     def signature_ok(self, body: bytes, timestamp: str, header: str) -> bool:
         """X-ZEvent-Signature = "mac=" + sha256(app_id + raw body + timestamp + OA secret key)."""
         digest = hashlib.sha256(self.app_id.encode() + body + timestamp.encode() + self.secret_key.encode())
-        return hmac.compare_digest(f"mac={digest.hexdigest()}", header)
+        return same_secret(f"mac={digest.hexdigest()}", header)
 
     async def reply(self, user_id: str, question: str) -> None:
         answer, _ = await asyncio.to_thread(self.holder.current().ask, question, 5)
@@ -146,25 +145,18 @@ class ZaloBotPlatform:
 router = APIRouter(tags=["bots"], include_in_schema=False)
 
 
-def _unauthorized(message: str) -> JSONResponse:
-    return JSONResponse(status_code=401, content={"error": {"code": "unauthorized", "message": message}})
-
-
 @router.post("/zalo/oa")
 async def zalo_oa(request: Request) -> Any:
     bot: ZaloOABot | None = request.app.state.zalo_oa
     if bot is None:
         raise NotFound("Zalo OA is not configured (see the README's Zalo section)")
     body = await request.body()
-    try:
-        payload = json.loads(body)
-    except ValueError:
-        return _unauthorized("not a Zalo event")
-    if not bot.signature_ok(body, str(payload.get("timestamp", "")), request.headers.get("X-ZEvent-Signature", "")):
-        return _unauthorized("bad X-ZEvent-Signature")
+    payload = json_object(body)
+    if not bot.signature_ok(body, text_field(payload, "timestamp"), request.headers.get("X-ZEvent-Signature", "")):
+        raise Unauthorized("bad X-ZEvent-Signature", 'Zalo-Signature realm="zalo-oa"')
     if payload.get("event_name") == "user_send_text":
-        user_id = str((payload.get("sender") or {}).get("id", ""))
-        text = str((payload.get("message") or {}).get("text", "")).strip()
+        user_id = text_field(payload, "sender", "id")
+        text = text_field(payload, "message", "text").strip()
         if user_id and text:
             bot.work.submit(bot.reply(user_id, text), "zalo oa message")
     return {"ok": True}
@@ -175,14 +167,13 @@ async def zalo_bot(request: Request) -> Any:
     bot: ZaloBotPlatform | None = request.app.state.zalo_bot
     if bot is None:
         raise NotFound("Zalo Bot is not configured (see the README's Zalo section)")
-    if not hmac.compare_digest(request.headers.get("X-Bot-Api-Secret-Token", ""), bot.secret):
-        return _unauthorized("bad X-Bot-Api-Secret-Token")
-    payload = await request.json()
-    update = payload.get("result", payload) if isinstance(payload, dict) else {}
-    if update.get("event_name") == "message.text.received":
-        message = update.get("message") or {}
-        chat_id = str((message.get("chat") or {}).get("id", ""))
-        text = str(message.get("text", "")).strip()
+    if not same_secret(bot.secret, request.headers.get("X-Bot-Api-Secret-Token", "")):
+        raise Unauthorized("bad X-Bot-Api-Secret-Token", 'Zalo-Secret-Token realm="zalo-bot"')
+    payload = json_object(await request.body())
+    update = payload.get("result", payload)
+    if isinstance(update, dict) and update.get("event_name") == "message.text.received":
+        chat_id = text_field(update, "message", "chat", "id")
+        text = text_field(update, "message", "text").strip()
         if chat_id and text:
             bot.work.submit(bot.reply(chat_id, text), "zalo bot message")
     return {"ok": True}

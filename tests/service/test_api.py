@@ -72,9 +72,18 @@ def test_bad_requests_get_a_4xx_that_says_what_to_fix(client, payload, fragment:
     assert fragment in response.json()["error"]["message"]
 
 
-def test_not_json(client) -> None:
-    response = client.post("/v1/ask", content=b"not json", headers={"content-type": "application/json"})
-    assert response.status_code == 422 and "error" in response.json()
+@pytest.mark.parametrize(
+    ("body", "status", "fragment"),
+    [
+        (b"not json", 400, "not valid JSON: Expecting value at character 0"),
+        (b'{"question": "a"', 400, "not valid JSON: Expecting ',' delimiter at character 16"),
+        (b'{"question": "\xff\xfe"}', 400, "not UTF-8 text (byte 0xff at position 14)"),
+        (b"[1, 2]", 422, "valid dictionary"),
+    ],
+)
+def test_unreadable_bodies_get_a_precise_message(client, body: bytes, status: int, fragment: str) -> None:
+    response = client.post("/v1/ask", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == status and fragment in response.json()["error"]["message"]
 
 
 def test_health_and_docs(client) -> None:
