@@ -149,6 +149,10 @@ class SentenceTransformerEmbedder:
         )
         return _normalise(vectors)
 
+    def count_tokens(self, text: str, kind: EmbedKind = EmbedKind.PASSAGE) -> int:
+        self.load()
+        return len(self._model.tokenizer(self._prompts.get(kind, "") + text)["input_ids"])
+
 
 def make_embedder(
     spec: str = DEFAULT_EMBEDDER, threads: int | None = None, models_dir: Path = DEFAULT_MODELS_DIR

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from service.limits import MAX_CHAT_MESSAGES, MAX_QUESTION_CHARS, TOP_K_DEFAULT, TOP_K_MAX, TOP_K_MIN
 
 MODEL_ID = "hoidap"
 
@@ -28,33 +31,68 @@ class ChatMessage(BaseModel):
         return self.content or ""
 
 
+class StreamOptions(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    include_usage: bool = False
+
+
 class ChatRequest(BaseModel):
     model_config = ConfigDict(extra="allow")  # temperature, max_tokens… are accepted and ignored
 
-    model: str = MODEL_ID
-    messages: list[ChatMessage] = Field(..., min_length=1)
+    model: str = Field(MODEL_ID, description=f"Only {MODEL_ID!r} (GET /v1/models); another is a 404")
+    messages: list[ChatMessage] = Field(..., min_length=1, max_length=MAX_CHAT_MESSAGES)
     stream: bool = False
-    top_k: int = Field(5, ge=1, le=20, description="Passages to cite (hoidap extension)")
+    stream_options: StreamOptions | None = None
+    n: int = Field(1, description="Choices to generate: only 1 is supported")
+    top_k: int = Field(TOP_K_DEFAULT, ge=TOP_K_MIN, le=TOP_K_MAX, description="Passages to cite (hoidap extension)")
 
     @field_validator("messages")
     @classmethod
-    def _has_a_question(cls, messages: list[ChatMessage]) -> list[ChatMessage]:
-        users = [m for m in messages if m.role == "user"]
-        if not users or not users[-1].text().strip():
-            raise ValueError("the conversation must end with a non-empty user message")
-        if len(users[-1].text()) > 2000:
-            raise ValueError("the last user message is over 2000 characters")
+    def _ends_with_a_question(cls, messages: list[ChatMessage]) -> list[ChatMessage]:
+        """The reply answers the last message, so it must be the user's: a conversation that ends with the
+        assistant's (or a system) message has nothing new to answer."""
+        last = messages[-1]
+        if last.role != "user":
+            raise ValueError(f"the conversation must end with a user message (the last one is {last.role!r})")
+        if not last.text().strip():
+            raise ValueError("the last user message is empty")
+        if len(last.text()) > MAX_QUESTION_CHARS:
+            raise ValueError(f"the last user message is over {MAX_QUESTION_CHARS:,} characters")
         return messages
 
+    @field_validator("n")
+    @classmethod
+    def _one_choice(cls, n: int) -> int:
+        if n != 1:
+            raise ValueError("only n=1 is supported: there is one answer to a question")
+        return n
 
-def completion(completion_id: str, created: int, content: str, extra: dict[str, Any]) -> dict[str, Any]:
+    def user_messages(self) -> list[str]:
+        return [m.text() for m in self.messages if m.role == "user"]
+
+
+def usage(prompt: list[str], completion: str, count_tokens: Callable[[str], int]) -> dict[str, int]:
+    """Token counts as the embedder's tokenizer counts them (the only tokenizer this service has)."""
+    prompt_tokens = sum(count_tokens(text) for text in prompt)
+    completion_tokens = count_tokens(completion)
+    return {
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "total_tokens": prompt_tokens + completion_tokens,
+    }
+
+
+def completion(
+    completion_id: str, created: int, content: str, used: dict[str, int], extra: dict[str, Any]
+) -> dict[str, Any]:
     return {
         "id": completion_id,
         "object": "chat.completion",
         "created": created,
         "model": MODEL_ID,
         "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
-        "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
+        "usage": used,
         **extra,
     }
 
@@ -62,15 +100,17 @@ def completion(completion_id: str, created: int, content: str, extra: dict[str, 
 def chunk(
     completion_id: str,
     created: int,
-    delta: dict[str, Any],
+    delta: dict[str, Any] | None,
     finish: str | None = None,
     extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """A chat.completion.chunk; `delta=None` makes the usage-only chunk (no choices) that ends a stream."""
+    choices = [] if delta is None else [{"index": 0, "delta": delta, "finish_reason": finish}]
     return {
         "id": completion_id,
         "object": "chat.completion.chunk",
         "created": created,
         "model": MODEL_ID,
-        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+        "choices": choices,
         **(extra or {}),
     }

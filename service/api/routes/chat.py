@@ -6,17 +6,20 @@ import json
 import re
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
+from indexer.embedders import Embedder
+from indexer.types import EmbedKind
 from service.api.access import within_budget
-from service.api.chat_models import MODEL_ID, ChatRequest, chunk, completion
-from service.api.deps import EngineDep
+from service.api.chat_models import MODEL_ID, ChatRequest, chunk, completion, usage
+from service.api.deps import EngineDep, HolderDep
 from service.api.models import AskResponse, ErrorResponse
 from service.chat.reply import ChatReply, chat_reply
+from service.errors import ModelNotFound
 
 router = APIRouter(tags=["chat"])
 
@@ -49,7 +52,17 @@ def _pieces(text: str) -> Iterator[str]:
         yield "".join(words[i : i + 3])
 
 
-def _stream(reply: ChatReply, completion_id: str, created: int) -> Iterator[str]:
+def token_counter(embedder: Embedder) -> Callable[[str], int]:
+    """Tokens of a text as the embedder's tokenizer counts them, without the prompt and special tokens every
+    count includes (an embedder without a tokenizer API counts words)."""
+    count = getattr(embedder, "count_tokens", None)
+    if count is None:
+        return lambda text: len(text.split())
+    overhead = count("", EmbedKind.PASSAGE)
+    return lambda text: max(count(text, EmbedKind.PASSAGE) - overhead, 0) if text else 0
+
+
+def _stream(reply: ChatReply, completion_id: str, created: int, used: dict[str, int] | None) -> Iterator[str]:
     def event(data: dict[str, Any]) -> str:
         return f"data: {json.dumps(data, ensure_ascii=False)}\n\n"
 
@@ -57,6 +70,8 @@ def _stream(reply: ChatReply, completion_id: str, created: int) -> Iterator[str]
     for piece in _pieces(reply.content):
         yield event(chunk(completion_id, created, {"content": piece}))
     yield event(chunk(completion_id, created, {}, "stop", _extra(reply)))
+    if used is not None:  # stream_options.include_usage: one last chunk with no choices, as OpenAI sends
+        yield event(chunk(completion_id, created, None, extra={"usage": used}))
     yield "data: [DONE]\n\n"
 
 
@@ -68,22 +83,27 @@ def _stream(reply: ChatReply, completion_id: str, created: int) -> Iterator[str]
             "description": "A chat.completion, or with stream: a server-sent event stream of chunks",
             "content": {"application/json": {}, "text/event-stream": {}},
         },
+        404: {"model": ErrorResponse, "description": "An unknown model (code model_not_found)"},
         422: {"model": ErrorResponse},
         503: {"model": ErrorResponse},
     },
 )
-async def chat_completions(request: ChatRequest, engine: EngineDep, http: Request) -> Any:
-    """Chat with the reports.  Follow-up questions use the conversation; the reply is the answer followed by
-    numbered sources, and the structured citations come in the extra `citations` field."""
-    users = [m.text() for m in request.messages if m.role == "user"]
+async def chat_completions(request: ChatRequest, engine: EngineDep, holder: HolderDep, http: Request) -> Any:
+    """Chat with the reports.  Follow-up questions use the conversation; the reply answers its last (user)
+    message, as the answer followed by numbered sources; the structured citations come in `citations`."""
+    if request.model != MODEL_ID:
+        raise ModelNotFound(f"The model {request.model!r} does not exist: this service has {MODEL_ID!r}", "model")
+    users = request.user_messages()
     state = http.app.state
     reply = await within_budget(http, chat_reply, engine, state.rewriter, users, request.top_k, state.llm)
     state.metrics.answered(reply.answer.answer is not None)
     completion_id, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
+    used = usage([m.text() for m in request.messages], reply.content, token_counter(holder.embedder))
     if request.stream:
+        include_usage = request.stream_options is not None and request.stream_options.include_usage
         return StreamingResponse(
-            _stream(reply, completion_id, created),
+            _stream(reply, completion_id, created, used if include_usage else None),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
-    return completion(completion_id, created, reply.content, _extra(reply))
+    return completion(completion_id, created, reply.content, used, _extra(reply))
