@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -107,6 +108,37 @@ _KIND_PATTERNS: list[tuple[QuestionKind, re.Pattern[str]]] = [
         ),
     ),
 ]
+# Words that ask, greet or glue but name nothing to look up (folded, lower case).  A question made of these
+# alone ("xin chào", "gì?", "what is it?") is refused before retrieval, which would otherwise answer it with
+# whatever passage is nearest.
+_NOT_CONTENT = frozenset(
+    """xin chao chau em anh chi ban oi a a ha ho nhe nha nhi vay ay day do nay kia ok okay alo da vang u uh um
+    hmm cam on thank thanks thx hello hi hey yo bye tam biet good morning hoi cho toi minh tui biet muon can
+    giup gi nao sao ai dau khi bao nhieu gio the la co khong ko k duoc chua roi va voi cua thi ma nhung cac
+    mot nhu vi tai cho den tu ve o trong tren duoi hay hoac nua nhe what which who whom whose how why when
+    where many much is are was were be been do does did the a an of in on at to for and or it this that
+    there please tell me you i can could would about""".split()  # noqa: SIM905
+)
+_LETTERS = re.compile(r"[^\W\d_]+")
+JUNK_NO_LETTERS = "Câu hỏi không có chữ nào (the question has no words)."
+JUNK_NO_CONTENT = (
+    "Câu hỏi chưa nêu điều cần tìm, hãy hỏi cụ thể hơn, ví dụ «Quảng Nam có bao nhiêu điểm cầu?» "
+    "(the question names nothing to look up; ask about something in the reports)."
+)
+
+
+def junk_reason(question: str) -> str | None:
+    """Why a question cannot be answered whatever the reports say (no letters, or no word naming anything),
+    or None.  Zero-width and other invisible characters do not count as letters."""
+    visible = "".join(ch for ch in question if unicodedata.category(ch) not in ("Cf", "Cc", "Co", "Cs", "Cn"))
+    words = _LETTERS.findall(fold(normalize_query(visible)).lower())
+    if not words:
+        return JUNK_NO_LETTERS
+    if all(word in _NOT_CONTENT for word in words):
+        return JUNK_NO_CONTENT
+    return None
+
+
 _YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20[0-4]\d)(?!\d)")
 
 

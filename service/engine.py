@@ -13,6 +13,7 @@ from indexer.errors import IndexLoadError
 from indexer.gazetteer import Gazetteer
 from indexer.layout import IndexLayout
 from indexer.reader import PublishedIndex, open_generation
+from service.analysis import junk_reason
 from service.answering import Answer, Answerer
 from service.errors import IndexNotReady
 from service.retrieval import RetrievalMode
@@ -39,11 +40,22 @@ class Engine:
         filters: ExplicitFilters | None = None,
         mode: RetrievalMode = RetrievalMode.HYBRID,
     ) -> SearchOutcome:
+        if reason := junk_reason(question):
+            return self._refused(question, reason, filters)
         return self.search_service.search(question, top_k, filters, mode)
+
+    def _refused(self, question: str, reason: str, filters: ExplicitFilters | None) -> SearchOutcome:
+        """No search for a question that names nothing: no passages, the reason as a note (bad filters are
+        still refused as such)."""
+        analysis = self.search_service.analyzer.analyze(question)
+        applied, _ = self.search_service.filters_for(analysis, filters or ExplicitFilters())
+        return SearchOutcome(analysis, [], applied, self.index, notes=[reason])
 
     def ask(
         self, question: str, top_k: int = 5, filters: ExplicitFilters | None = None
     ) -> tuple[Answer, SearchOutcome]:
+        if reason := junk_reason(question):
+            return Answer(None, None, [], message=reason), self._refused(question, reason, filters)
         outcome = self.search_service.search(question, max(top_k, self.answerer.candidates), filters)
         return self.answerer.answer(outcome, top_k), outcome
 
