@@ -30,7 +30,10 @@ class OnnxE5Runtime:
         self._tokenizer: Any = Tokenizer.from_file(str(Path(model_dir) / "tokenizer.json"))
         self._tokenizer.no_padding()
         self._tokenizer.no_truncation()
-        self.pad_id = int(self._tokenizer.token_to_id(PAD_TOKEN))
+        pad_id = self._tokenizer.token_to_id(PAD_TOKEN)
+        if pad_id is None:
+            raise ValueError(f"{model_dir}/tokenizer.json has no {PAD_TOKEN} token")
+        self.pad_id = int(pad_id)
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or min(os.cpu_count() or 1, 8)
         options.inter_op_num_threads = 1
