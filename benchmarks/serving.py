@@ -23,19 +23,16 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def hoidap_serve(index_dir: Path, **env: str) -> Iterator[str]:
-    """`hoidap serve` over `index_dir`; yields its base URL once /readyz says ready."""
-    port = free_port()
+def hoidap_serve(index_dir: Path, output: Path | None = None, **env: str) -> Iterator[str]:
+    """`hoidap serve` over `index_dir`; yields its base URL once /readyz says ready.  HOIDAP_* variables in
+    `env` are passed as they are (HOIDAP_HOST / HOIDAP_PORT too); the server's output goes to `output`."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("HOIDAP_")}
     environment.update(HOIDAP_INDEX_DIR=str(index_dir), **env)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "service", "serve", "--port", str(port)],
-        cwd=ROOT,
-        env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
+    port = int(env["HOIDAP_PORT"]) if "HOIDAP_PORT" in env else free_port()
+    command = [sys.executable, "-m", "service", "serve"] + ([] if "HOIDAP_PORT" in env else ["--port", str(port)])
+    sink = open(output, "wb") if output else subprocess.DEVNULL  # noqa: SIM115 (closed below)
+    server = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=sink, stderr=subprocess.STDOUT)
+    base = f"http://{env.get('HOIDAP_HOST', '127.0.0.1')}:{port}"
     try:
         for _ in range(600):
             try:
@@ -50,6 +47,8 @@ def hoidap_serve(index_dir: Path, **env: str) -> Iterator[str]:
     finally:
         server.terminate()
         server.wait(10)
+        if output:
+            sink.close()  # type: ignore[union-attr]
 
 
 def hoidap_index(corpus: Path, index: Path) -> None:

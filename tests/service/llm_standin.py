@@ -19,7 +19,7 @@ received: list[dict] = []
 @app.post("/v1/chat/completions")
 async def completions(request: Request) -> JSONResponse:
     body = await request.json()
-    received.append(body)
+    received.append({**body, "authorization": request.headers.get("authorization")})
     prompt = body["messages"][-1]["content"]
     model = body["model"]
     if model == "broken":
