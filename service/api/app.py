@@ -14,6 +14,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.api.access import RateLimiter, RequestBodyGuard, TooManyRequests, authorize
+from service.api.models import error_responses
 from service.api.observability import Metrics, RequestLog, configure_access_log, metrics_response
 from service.api.routes import ask, chat, documents, health, page, search
 from service.api.routes.page import STATIC_DIR
@@ -115,9 +116,9 @@ def create_app(settings: Settings | None = None, holder: EngineHolder | None = N
         return _error(exc.status_code, "http_error", str(exc.detail))
 
     for router in (ask.router, search.router, documents.router, chat.router):  # /v1/*: keys and limits
-        app.include_router(router, dependencies=[Depends(authorize)])
+        app.include_router(router, dependencies=[Depends(authorize)], responses=error_responses(400, 401, 413, 429))
     for router in (health.router, page.router, slack.router, zalo.router):  # open, or signed by the platform
-        app.include_router(router)
+        app.include_router(router, responses=error_responses(400, 413))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/metrics", include_in_schema=False)

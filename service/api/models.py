@@ -181,3 +181,19 @@ class ErrorBody(BaseModel):
 
 class ErrorResponse(BaseModel):
     error: ErrorBody
+
+
+ERROR_DESCRIPTIONS = {
+    400: "The body cannot be read: not UTF-8, or not JSON (the message says where)",
+    401: "An API key is required (keys configured) or the key is not valid; see WWW-Authenticate",
+    404: "Not found",
+    413: "The body is over HOIDAP_MAX_BODY_BYTES (announced or sent chunked)",
+    422: "The request is readable but not valid: the message says what to fix",
+    429: "Rate limit reached; see Retry-After",
+    503: "No index loaded yet, or the answer took longer than the time budget",
+}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, object]]:
+    """OpenAPI `responses` for the errors a route can answer, all in the one error shape."""
+    return {s: {"model": ErrorResponse, "description": ERROR_DESCRIPTIONS[s]} for s in statuses}
