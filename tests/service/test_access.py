@@ -2,6 +2,7 @@
 
 import json
 import logging
+import re
 
 import pytest
 from fastapi.testclient import TestClient
@@ -94,3 +95,53 @@ def test_path_traversal_in_document_routes_is_refused(seed_holder, source: str) 
         assert "root:" not in response.text
         filtered = c.post("/v1/search", json={"question": "x", "filters": {"source": source}})
         assert filtered.status_code == 422
+
+
+def test_401_says_how_to_authenticate(seed_holder) -> None:
+    with TestClient(app_with(seed_holder, api_keys=[key_digest(KEY)])) as c:
+        for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "Basic abc"}):
+            response = c.post("/v1/ask", json={"question": "máy chủ"}, headers=headers)
+            assert response.status_code == 401 and response.headers["WWW-Authenticate"] == 'Bearer realm="hoidap"'
+            assert response.json()["error"]["type"] == "authentication_error"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", "/", None),
+        ("GET", "/docs", None),
+        ("GET", "/static/app.js", None),
+        ("GET", "/healthz", None),
+        ("GET", "/metrics", None),
+        ("POST", "/v1/ask", {"question": "Kon Tum có bao nhiêu máy chủ?"}),
+        ("POST", "/v1/ask", {"question": ""}),  # errors too
+        ("GET", "/no/such/page", None),
+    ],
+)
+def test_security_headers_on_every_response(seed_holder, method: str, path: str, body) -> None:
+    with TestClient(app_with(seed_holder)) as c:
+        response = c.request(method, path, json=body)
+    headers = response.headers
+    assert headers["X-Content-Type-Options"] == "nosniff" and headers["X-Frame-Options"] == "DENY"
+    assert headers["Referrer-Policy"] == "no-referrer"
+    policy = headers["Content-Security-Policy"]
+    assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy and "object-src 'none'" in policy
+    assert "'unsafe-eval'" not in policy and ("'unsafe-inline'" not in policy or path == "/docs")
+
+
+def test_docs_are_served_from_the_package_without_a_cdn(seed_holder) -> None:
+    with TestClient(app_with(seed_holder)) as c:
+        page = c.get("/docs").text
+        assets = re.findall(r'(?:src|href)="([^"]+)"', page)
+        assert assets and all(a.startswith("/docs-assets/") for a in assets), assets
+        for asset in assets:
+            assert c.get(asset).status_code == 200, asset
+        assert "cdn" not in page.lower() and "http" not in page.replace("http-equiv", "")
+        assert c.get("/redoc").status_code == 404  # ReDoc would load from a CDN: not offered
+
+
+def test_a_callers_request_id_is_kept_only_when_it_is_well_formed(seed_holder) -> None:
+    with TestClient(app_with(seed_holder)) as c:
+        assert c.get("/healthz", headers={"X-Request-Id": "abc-123"}).headers["X-Request-Id"] == "abc-123"
+        odd = c.get("/healthz", headers={"X-Request-Id": b"\xff\xfe<script>"}).headers["X-Request-Id"]
+        assert re.fullmatch(r"[0-9a-f]{16}", odd)

@@ -67,6 +67,56 @@ def test_bad_chat_requests(client: openai.OpenAI) -> None:
         client.chat.completions.create(model="hoidap", messages=[{"role": "assistant", "content": "hi"}])
 
 
+def test_an_unknown_model_is_refused_as_openai_does(client: openai.OpenAI) -> None:
+    with pytest.raises(openai.NotFoundError) as caught:
+        client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": QUESTION}])
+    error = caught.value
+    assert error.status_code == 404 and error.code == "model_not_found" and error.param == "model"
+    assert error.type == "invalid_request_error" and "gpt-4o" in error.message
+
+
+def test_a_conversation_that_ends_with_the_assistant_is_not_answered_again(client: openai.OpenAI) -> None:
+    with pytest.raises(openai.UnprocessableEntityError) as caught:
+        client.chat.completions.create(
+            model="hoidap",
+            messages=[
+                {"role": "user", "content": QUESTION},
+                {"role": "assistant", "content": "19 điểm [1]"},
+            ],
+        )
+    assert "must end with a user message" in caught.value.message and caught.value.param == "messages"
+
+
+def test_n_above_one_is_refused(client: openai.OpenAI) -> None:
+    with pytest.raises(openai.UnprocessableEntityError) as caught:
+        client.chat.completions.create(model="hoidap", n=2, messages=[{"role": "user", "content": QUESTION}])
+    assert "only n=1" in caught.value.message and caught.value.param == "n"
+    one = client.chat.completions.create(model="hoidap", n=1, messages=[{"role": "user", "content": QUESTION}])
+    assert len(one.choices) == 1
+
+
+def test_usage_counts_tokens_with_the_embedders_tokenizer(client: openai.OpenAI, embedder) -> None:
+    from indexer.types import EmbedKind
+
+    def tokens(text: str) -> int:  # without the "passage: " prompt and <s> </s>, as the service counts
+        return embedder.count_tokens(text, EmbedKind.PASSAGE) - embedder.count_tokens("", EmbedKind.PASSAGE)
+
+    reply = client.chat.completions.create(model="hoidap", messages=[{"role": "user", "content": QUESTION}])
+    usage = reply.usage
+    assert usage.prompt_tokens == tokens(QUESTION) > 5
+    assert usage.completion_tokens == tokens(reply.choices[0].message.content) > 5
+    assert usage.total_tokens == usage.prompt_tokens + usage.completion_tokens
+    stream = client.chat.completions.create(
+        model="hoidap",
+        stream=True,
+        stream_options={"include_usage": True},
+        messages=[{"role": "user", "content": QUESTION}],
+    )
+    chunks = list(stream)
+    assert chunks[-1].choices == [] and chunks[-1].usage.total_tokens == usage.total_tokens
+    assert all(c.usage is None for c in chunks[:-1])
+
+
 def test_follow_up_rewriting() -> None:
     rewriter = FollowUpRewriter(Gazetteer.load())
     assert resolve_conversation(rewriter, [QUESTION, "Còn Kon Tum thì sao?"])[-1] == (
