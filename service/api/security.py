@@ -71,10 +71,7 @@ def add_offline_docs(app: FastAPI, docs_url: str = "/docs") -> None:
         f"'sha256-{base64.b64encode(hashlib.sha256(script).digest()).decode()}'"
         for script in re.findall(rb"<script>(.*?)</script>", page, re.DOTALL)
     )
-    # Swagger UI sets style attributes as it renders, hence 'unsafe-inline' for styles on this page only.
-    policy = CONTENT_SECURITY_POLICY.replace("script-src 'self'", f"script-src 'self' {hashes}").replace(
-        "style-src 'self'", "style-src 'self' 'unsafe-inline'"
-    )
+    policy = CONTENT_SECURITY_POLICY.replace("script-src 'self'", f"script-src 'self' {hashes}")
 
     @app.get(docs_url, include_in_schema=False)
     async def docs() -> HTMLResponse:

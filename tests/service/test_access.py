@@ -126,7 +126,7 @@ def test_security_headers_on_every_response(seed_holder, method: str, path: str,
     assert headers["Referrer-Policy"] == "no-referrer"
     policy = headers["Content-Security-Policy"]
     assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy and "object-src 'none'" in policy
-    assert "'unsafe-eval'" not in policy and ("'unsafe-inline'" not in policy or path == "/docs")
+    assert "'unsafe-eval'" not in policy and "'unsafe-inline'" not in policy
 
 
 def test_docs_are_served_from_the_package_without_a_cdn(seed_holder) -> None:
