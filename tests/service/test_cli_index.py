@@ -31,7 +31,7 @@ def test_index_errors_exit_non_zero(tmp_path: Path) -> None:
     nothing = runner.invoke(app, ["index", str(tmp_path / "c"), "--index-dir", str(tmp_path / "i"), "-q"])
     assert nothing.exit_code == 1 and "nothing could be indexed" in nothing.output
     bad = runner.invoke(app, ["index", str(tmp_path / "c"), "--embedder", "word2vec"])
-    assert bad.exit_code == 2 and "embedder must be" in bad.output
+    assert bad.exit_code == 2 and "HOIDAP_EMBEDDER='word2vec': unknown embedder (expected 'e5-onnx'" in bad.output
 
 
 def test_embedder_change_is_refused_with_the_fix(corpus_copy: Path, tmp_path: Path, monkeypatch) -> None:
