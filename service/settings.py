@@ -89,9 +89,10 @@ class Settings(BaseSettings):
     @field_validator("api_keys")
     @classmethod
     def _hashes(cls, value: list[str]) -> list[str]:
-        for digest in value:
+        for number, digest in enumerate(value, start=1):
             if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest.lower()):
-                raise ValueError(f"{digest[:12]!r}… is not a sha256 hex digest (64 hex characters)")
+                hint = " (it looks like a key: give its digest)" if digest.startswith("hd_") else ""
+                raise ValueError(f"value {number} is not a sha256 hex digest of 64 hex characters{hint}")
         return [d.lower() for d in value]
 
     @model_validator(mode="after")
@@ -159,7 +160,8 @@ def _problem(error: Any) -> str:
     field = Settings.model_fields.get(name)
     value = error.get("input")
     shown = ""
-    if field is not None and field.annotation not in (SecretStr, SecretStr | None) and isinstance(value, str):
+    secret = name == "api_keys" or (field is not None and field.annotation in (SecretStr, SecretStr | None))
+    if field is not None and not secret and isinstance(value, str):  # never echo a key or a secret
         shown = f"={value[:60]!r}" + ("…" if len(value) > 60 else "")
     expected = f" (expected {expected_form(name)})" if field is not None else ""
     return f"{variable}{shown}: {message}{expected}"

@@ -54,7 +54,7 @@ def _validation_error(exc: RequestValidationError) -> JSONResponse:
             reason = (error.get("ctx") or {}).get("error", "invalid JSON")
             where = f" at character {position}" if position is not None else ""
             return _error(400, "invalid_json", f"the request body is not valid JSON: {reason}{where}")
-    param = _field(errors[0]) or None if errors else None
+    param = (_field(errors[0]) or None) if errors else None
     return _error(422, "invalid_request", _describe(exc), param)
 
 

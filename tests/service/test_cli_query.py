@@ -88,3 +88,32 @@ def test_search_text_and_errors(seed_index: Path, tmp_path: Path) -> None:
     assert missing.exit_code == 1 and "hoidap index" in missing.output
     no_file = runner.invoke(app, ["ask", "--questions", str(tmp_path / "nope.jsonl"), "--index-dir", str(seed_index)])
     assert no_file.exit_code == 2
+
+
+def test_url_with_an_api_key_and_urls_that_are_not_hoidap(seed_holder) -> None:
+    from fastapi import FastAPI
+    from fastapi.responses import HTMLResponse
+
+    from service.api.access import key_digest
+    from service.api.app import create_app
+    from tests.servers import ThreadedServer
+
+    settings = seed_holder.settings.model_copy(update={"api_keys": [key_digest("hd_cli-key")]})
+    other = FastAPI()
+    other.post("/v1/ask")(lambda: HTMLResponse("<html>a router's login page</html>"))
+    question = ["ask", "Kon Tum có bao nhiêu máy chủ ở cấp tỉnh?", "--url"]
+    with ThreadedServer(create_app(settings, holder=seed_holder)) as hoidap, ThreadedServer(other) as router:
+        no_key = runner.invoke(app, [*question, hoidap.url])
+        assert no_key.exit_code == 1 and "needs an API key: pass --api-key or set HOIDAP_API_KEY" in no_key.output
+        by_option = runner.invoke(app, [*question, hoidap.url, "--api-key", "hd_cli-key"])
+        assert by_option.exit_code == 0 and "67" in by_option.output.splitlines()[0]
+        by_env = runner.invoke(app, [*question, hoidap.url, "--json"], env={"HOIDAP_API_KEY": "hd_cli-key"})
+        assert by_env.exit_code == 0 and "67" in json.loads(by_env.output)["answer"]
+        html = runner.invoke(app, [*question, router.url])
+        assert html.exit_code == 1 and "does not look like a hoidap service (/v1/ask answered 200, text/html)" in (
+            html.output
+        )
+        missing = runner.invoke(app, [*question, f"{router.url}/elsewhere"])
+        assert missing.exit_code == 1 and "does not look like a hoidap service" in missing.output
+    for result in (no_key, html, missing):
+        assert result.exception is None or isinstance(result.exception, SystemExit)  # no traceback
