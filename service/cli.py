@@ -124,9 +124,7 @@ def index(
 
 
 # -- search / ask ----------------------------------------------------------------------------------------
-TopK = Annotated[
-    int, typer.Option("--top-k", "-k", min=TOP_K_MIN, max=TOP_K_MAX, help="Passages to return / cite")
-]
+TopK = Annotated[int, typer.Option("--top-k", "-k", min=TOP_K_MIN, max=TOP_K_MAX, help="Passages to return / cite")]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print the JSON contract instead of text")]
 QuestionsOption = Annotated[
     Path | None, typer.Option("--questions", help='Batch: a JSONL file of {"id", "question"} lines')
@@ -251,9 +249,7 @@ def _print_sources(items: list[dict[str, Any]]) -> None:
         typer.echo(f"    \u201c{' '.join(item['text'].split())[:400]}\u201d")
 
 
-def _batch(
-    kind: str, path: Path, top_k: int, index_dir: Path | None, url: str | None, api_key: str | None
-) -> None:
+def _batch(kind: str, path: Path, top_k: int, index_dir: Path | None, url: str | None, api_key: str | None) -> None:
     rows = _read_questions(path)  # all lines checked before anything loads
     engine = None if url else _local_engine(index_dir)
     for qid, question in rows:
