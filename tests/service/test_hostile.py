@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 from slack_sdk.signature import SignatureVerifier
 
@@ -168,7 +168,10 @@ def test_chat_with_hostile_bodies_and_headers(http: httpx.Client) -> None:
             ]
         ),
         st.one_of(
-            st.binary(max_size=300).map(lambda b: b.replace(b"\r", b"").replace(b"\n", b"").replace(b"\x00", b"")),
+            # what a client can send: no CR, LF or NUL, no whitespace at either end (h11 refuses those)
+            st.binary(max_size=300).map(
+                lambda b: b.replace(b"\r", b"").replace(b"\n", b"").replace(b"\x00", b"").strip()
+            ),
             st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=100),
             st.sampled_from(["application/json", "application/x-www-form-urlencoded", "text/plain"]),
         ),
@@ -178,6 +181,8 @@ def test_chat_with_hostile_bodies_and_headers(http: httpx.Client) -> None:
 def test_fuzzed_bot_and_chat_requests_never_get_a_5xx(http: httpx.Client, route: str, body: bytes, headers) -> None:
     try:
         response = http.post(route, content=body, headers=headers)
+    except httpx.LocalProtocolError:  # a request no HTTP client can send: not an example
+        reject()
     except httpx.RemoteProtocolError:  # the HTTP parser refused the request outright: not a 5xx either
         return
     assert response.status_code < 500, (route, body, headers, response.text)
