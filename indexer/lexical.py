@@ -80,6 +80,17 @@ class BM25Side:
 
         return cls(bm25s.BM25.load(str(directory), mmap=mmap, show_progress=False))
 
+    def rarity(self, tokens: Sequence[str]) -> dict[str, float]:
+        """BM25's inverse document frequency of each token (unknown tokens are as rare as can be)."""
+        n = int(self._model.scores["num_docs"])  # type: ignore[attr-defined]
+        indptr = self._model.scores["indptr"]  # type: ignore[attr-defined]
+        out = {}
+        for token in tokens:
+            i = self.vocabulary.get(token)
+            df = 0 if i is None else int(indptr[i + 1] - indptr[i])
+            out[token] = float(np.log(1.0 + (n - df + 0.5) / (df + 0.5)))
+        return out
+
     def scores(self, tokens: Sequence[str]) -> np.ndarray:
         known = [t for t in tokens if t in self.vocabulary]
         n = int(self._model.scores["num_docs"])  # type: ignore[attr-defined]
@@ -111,6 +122,15 @@ class LexicalIndex:
     @classmethod
     def load(cls, directory: Path) -> LexicalIndex:
         return cls(BM25Side.load(directory / cls.ACCENTED_DIR), BM25Side.load(directory / cls.FOLDED_DIR))
+
+    def rarity(self, words: Sequence[str], folded: bool) -> dict[str, float]:
+        """Inverse document frequency over the chunks of each word (a syllable, lower case)."""
+        return (self.folded if folded else self.accented).rarity([fold(w) if folded else w for w in words])
+
+    def known(self, word: str, folded: bool) -> bool:
+        """Does any passage hold this word (a syllable, lower case)?"""
+        side = self.folded if folded else self.accented
+        return (fold(word) if folded else word) in side.vocabulary
 
     def scores(self, query: str, folded: bool) -> np.ndarray:
         side = self.folded if folded else self.accented

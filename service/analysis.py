@@ -139,6 +139,12 @@ def junk_reason(question: str) -> str | None:
     return None
 
 
+# What an English question asks about: "how many X", "what is the X of", "what share of X", "which X".
+_ENGLISH_TOPIC = re.compile(
+    r"\b(?:how (?:many|much)|what (?:share|percentage|proportion|fraction) of|"
+    r"what(?: is| are| was| were)?(?: the)?|which)\s+((?:[\w-]+\s?){1,3})",
+    re.IGNORECASE,
+)
 _YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20[0-4]\d)(?!\d)")
 
 
@@ -161,6 +167,10 @@ class AnalyzedQuestion:
     folded: bool = False  # typed without diacritics: the folded lexical index serves it
     lexical: str = ""  # what lexical matching uses: the question, or for English its Vietnamese terms
     focus: str = ""  # English: the Vietnamese terms of what "how many …" counts
+    # English: each English term's Vietnamese alternatives, in order; and those of what the question asks about
+    # ("What is the population of …" -> ("dân số",)): a report must say one of them to answer
+    english_terms: tuple[tuple[str, ...], ...] = ()
+    english_topic: tuple[str, ...] = ()
 
     @property
     def province(self) -> str | None:
@@ -216,7 +226,13 @@ class QuestionAnalyzer:
         language = detect_language(without_names)
         years = tuple(sorted({int(y) for y in _YEAR.findall(text)}))
         lexical, focus = text, ""
+        english_terms: tuple[tuple[str, ...], ...] = ()
+        english_topic: tuple[str, ...] = ()
         if language is Language.EN:
+            english_terms = tuple(self.glossary.groups(text))
+            topic = _ENGLISH_TOPIC.search(text)
+            topic_groups = self.glossary.groups(topic.group(1)) if topic else []
+            english_topic = topic_groups[0] if topic_groups else ()
             # Vietnamese terms for the English words, joined by a function word so no pair spans two terms.
             lexical = " và ".join([*self.glossary.translate(text), *names, *map(str, years)])
             asked = re.search(r"how (?:many|much) ((?:[\w-]+ ?){1,3})", text, re.IGNORECASE)
@@ -230,4 +246,6 @@ class QuestionAnalyzer:
             folded=language is Language.VI_NO_DIACRITICS,
             lexical=lexical,
             focus=focus,
+            english_terms=english_terms,
+            english_topic=english_topic,
         )

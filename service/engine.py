@@ -14,7 +14,7 @@ from indexer.gazetteer import Gazetteer
 from indexer.layout import IndexLayout
 from indexer.reader import PublishedIndex, open_generation
 from service.analysis import junk_reason
-from service.answering import Answer, Answerer
+from service.answer import Answer, Answerer, Outcome
 from service.errors import IndexNotReady
 from service.retrieval import RetrievalMode
 from service.search import ExplicitFilters, SearchOutcome, SearchService
@@ -55,8 +55,9 @@ class Engine:
         self, question: str, top_k: int = 5, filters: ExplicitFilters | None = None
     ) -> tuple[Answer, SearchOutcome]:
         if reason := junk_reason(question):
-            return Answer(None, None, [], message=reason), self._refused(question, reason, filters)
-        outcome = self.search_service.search(question, max(top_k, self.answerer.candidates), filters)
+            refusal = Answer(None, None, [], message=reason, outcome=Outcome.NOT_A_QUESTION)
+            return refusal, self._refused(question, reason, filters)
+        outcome = self.search_service.search(question, max(top_k, self.answerer.candidate_hits), filters)
         return self.answerer.answer(outcome, top_k), outcome
 
 
@@ -98,7 +99,8 @@ class EngineHolder:
                 self._error = str(exc)
                 log.error("index generation %s refused: %s", name, exc)
                 return
-            self._engine = Engine(index, SearchService(index, self.embedder, self.gazetteer), Answerer(self.gazetteer))
+            answerer = Answerer(self.gazetteer, min_confidence=self.settings.min_confidence)
+            self._engine = Engine(index, SearchService(index, self.embedder, self.gazetteer), answerer)
             self._error = None
             log.info("serving index generation %s", name)
 

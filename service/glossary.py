@@ -23,8 +23,13 @@ class Glossary:
     def translate(self, text: str) -> list[str]:
         """Vietnamese phrases for the English terms of `text`, in order of appearance."""
         out: list[str] = []
-        for m in self._pattern.finditer(text):
-            for phrase in self.terms[m.group(1).lower()]:
+        for group in self.groups(text):
+            for phrase in group:
                 if phrase not in out:
                     out.append(phrase)
         return out
+
+    def groups(self, text: str) -> list[tuple[str, ...]]:
+        """For each English term of `text`, in order, its Vietnamese alternatives ("agencies" -> "cơ quan",
+        "đơn vị"): a report that says any one of them speaks of that term."""
+        return [tuple(self.terms[m.group(1).lower()]) for m in self._pattern.finditer(text)]

@@ -17,20 +17,35 @@ _WORD = re.compile(r"[^\W_]+(?:[.,/][0-9]+)*%?")
 # Words that end a unit phrase after a number ("19 điểm | bao gồm", "51 đơn vị | kết nối").
 _PHRASE_STOP = frozenset(
     """và với của trong trên tại cho bao gồm đã đang sẽ được có là thì mà nên do vì từ đến ở những các một
-    kết tăng giảm đạt so năm như hoặc hay""".split()  # noqa: SIM905
+    kết tăng giảm đạt so năm như hoặc hay đối trừ nếu khi mà để theo bằng nhưng""".split()  # noqa: SIM905
 )
 # Function and question words, compared with diacritics ("vì" is one, "vị" in "đơn vị" is not).
 _STOP_ACCENTED = frozenset(
     """có bao nhiêu là gì nào của ở tại trên trong và các những một được đã đang sẽ cho với về đến từ thì mà
     này khi hay hoặc tổng lượng thế như sao vì ai đâu ra rằng mấy năm tháng ngày hiện nay phần trăm
-    tỷ tỉ lệ theo""".split()  # noqa: SIM905
+    tỷ tỉ lệ theo không quá chỉ nhưng đối trừ vào do bởi để nếu còn cũng đều rất lại nữa đây đó kia ấy sau
+    trước giữa qua cùng bị phải cần nên vẫn chưa mỗi mọi khác hơn vậy thuộc""".split()  # noqa: SIM905
 )
 _STOP_ENGLISH = frozenset(
     """what how many much which who when where why does do did is are was were the a an of in on for to with
     by have has had there their its that this and or as at from""".split()  # noqa: SIM905
 )
-# Without diacritics "may" (mấy/máy), "vi" (vì/vị) and "so" (số) are ambiguous: kept as content.
-_STOP_FOLDED = frozenset(fold(w) for w in _STOP_ACCENTED) - {"may", "vi"}
+# Without diacritics some function words are also content words: "may" (mấy/máy), "vi" (vì/vị), "can"
+# (cần/cán bộ), "moi" (mọi/mới), "de" (để/đề án), "doi" (đối/đội), "cung" (cũng/cung cấp), "con" (còn/con),
+# "chi" (chỉ/chi phí), "van" (vẫn/văn bản), "day" (đây/dạy): kept as content.
+_STOP_FOLDED = frozenset(fold(w) for w in _STOP_ACCENTED) - {
+    "may",
+    "vi",
+    "can",
+    "moi",
+    "de",
+    "doi",
+    "cung",
+    "con",
+    "chi",
+    "van",
+    "day",
+}
 STOP = _STOP_FOLDED | _STOP_ENGLISH
 
 
@@ -43,6 +58,7 @@ class NumberMention:
     year: bool
     in_parentheses: bool
     date_part: bool
+    reference: bool = False  # names a document part or an act: "Điều 110", "khoản 2", "Nghị định 64/2007"
 
 
 def numbers_in(text: str) -> list[NumberMention]:
@@ -54,8 +70,18 @@ def numbers_in(text: str) -> list[NumberMention]:
         date_part = bool(re.search(r"(ngày|tháng|năm)\s*$", fold(before).replace("d", "d"))) and not year
         date_part = date_part or _looks_like_date(value.replace(" ", ""))
         depth = text.count("(", 0, m.start()) - text.count(")", 0, m.start())
-        out.append(NumberMention(m.start(), m.end(), m.group(0).strip(), "%" in suffix, year, depth > 0, date_part))
+        reference = bool(_REFERENCE.search(text[max(0, m.start() - 24) : m.start()]))
+        out.append(
+            NumberMention(m.start(), m.end(), m.group(0).strip(), "%" in suffix, year, depth > 0, date_part, reference)
+        )
     return out
+
+
+_REFERENCE = re.compile(
+    r"(?:điều|khoản|điểm|chương|mục|phụ lục|nghị định|quyết định|thông tư|nghị quyết|chỉ thị|công văn|luật|"
+    r"kế hoạch|đề án)(?:\s+số)?\s*$",
+    re.IGNORECASE,
+)
 
 
 def _looks_like_date(value: str) -> bool:
@@ -87,9 +113,10 @@ def raw_words(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
-def is_stop(word: str) -> bool:
-    """`word` as written (lower case); accented words are checked with their diacritics."""
-    if word in _STOP_ENGLISH:
+def is_stop(word: str, english: bool = True) -> bool:
+    """`word` as written (lower case); accented words are checked with their diacritics.  `english=False` for
+    Vietnamese text, where "in" (to print) and "to" (big) are content words."""
+    if english and word in _STOP_ENGLISH:
         return True
     if word != fold(word):
         return word in _STOP_ACCENTED
@@ -150,12 +177,13 @@ def proximity_overlap(
     end: int,
     question_words: set[str],
     focus: AbstractSet[str] = frozenset(),
-    after: bool = True,
     folded: bool = True,
+    reach: Proximity | None = None,
 ) -> float:
     """How many question words describe a number: the words right after it (its unit, what it counts) weigh
     most, then the words just before it, each within its own clause.  A word repeated in the text says less
     about which number it describes than a word that occurs once ("cấp xã 30%")."""
+    reach = reach or Proximity()
     after_end, before_start = _after_window(text, end), _before_window(text, start)
     counts = collections.Counter(_words_cached(text, folded))
     score = 0.0
@@ -163,44 +191,26 @@ def proximity_overlap(
         w = form(m.group(0), folded)
         if w not in question_words or (start <= m.start() < end):
             continue
-        rarity = 1.0 / max(1, counts[w]) ** 0.5 * (2.0 if w in focus else 1.0)
-        if m.start() >= end and after:
-            score += rarity * 1.5 * math.exp(-(m.start() - end) / 30)
+        rarity = 1.0 / max(1, counts[w]) ** 0.5 * (reach.focus_boost if w in focus else 1.0)
+        if m.start() >= end:
+            score += rarity * reach.after_weight * math.exp(-(m.start() - end) / reach.after_decay)
         elif m.end() <= start:
-            score += rarity * math.exp(-(start - m.end()) / 15)
+            score += rarity * math.exp(-(start - m.end()) / reach.before_decay)
     # The qualifier right before a number tells parallel figures apart: "cấp tỉnh 62%; cấp huyện 54%".
     lead = words(text[before_start:start], folded)[-3:]
-    score += sum(1.0 / max(1, counts[w]) ** 0.5 for w in set(lead) if w in question_words)
+    score += reach.lead_weight * sum(1.0 / max(1, counts[w]) ** 0.5 for w in set(lead) if w in question_words)
     return score
 
 
-def best_number(
-    text: str,
-    question: str,
-    want_percent: bool,
-    english: bool,
-    q_words: set[str] | None = None,
-    focus: AbstractSet[str] = frozenset(),
-    folded: bool = True,
-) -> tuple[NumberMention, float] | None:
-    """The number of `text` that answers the question, with how well its neighbourhood matches."""
-    asked = {n.text for n in numbers_in(question)}
-    q_words = q_words if q_words is not None else set(content_words(question, folded))
-    best, best_score, best_near = None, float("-inf"), 0.0
-    for i, n in enumerate(numbers_in(text)):
-        near = 0.0 if english else proximity_overlap(text, n.start, n.end, q_words, focus, folded=folded)
-        score = near
-        score += 1.5 if (want_percent and n.percent) else (-3.0 if (n.percent and not want_percent) else 0.0)
-        score -= 3.0 if n.year else 0.0
-        score -= 2.0 if n.text in asked else 0.0
-        score -= 1.0 if n.date_part else 0.0
-        score -= 0.5 if n.in_parentheses else 0.0
-        score -= 0.01 * i  # earlier first, all else equal
-        if score > best_score:
-            best, best_score, best_near = n, score, near
-    if best is None or best.year or best.text in asked:
-        return None
-    return best, best_near
+@dataclass(frozen=True)
+class Proximity:
+    """How question words near a number count (service/answer/parameters.py holds the values in use)."""
+
+    after_weight: float = 1.5  # a word after the number (its unit, what it counts) against one before
+    after_decay: float = 30.0  # characters over which a following word's weight falls by e
+    before_decay: float = 15.0  # the same for a preceding word
+    focus_boost: float = 2.0  # a word of the counted thing weighs this much more
+    lead_weight: float = 1.0  # each of the three words right before the number
 
 
 _RANGE = re.compile(

@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(120, ge=0, description="Requests per key (or client address) a minute; 0 = off")
     max_body_bytes: int = Field(65536, ge=1024, description="Larger request bodies get 413")
     request_timeout_seconds: float = Field(30.0, gt=0, description="Per-request time budget for answers")
+    min_confidence: float | None = Field(
+        None, ge=0, le=1, description="Answers whose confidence is below this are refused (default: the fitted one)"
+    )
     cors_origins: ListSetting = Field(default_factory=list, description="Origins allowed by CORS; empty = CORS off")
     log_questions: bool = Field(False, description="Write question text into the request log")
 

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from service.answering import Answer
+from service.answer import Answer
 from service.limits import MAX_QUESTION_CHARS, TOP_K_DEFAULT, TOP_K_MAX, TOP_K_MIN
 from service.retrieval import Hit, RetrievalMode
 from service.search import ExplicitFilters, SearchOutcome
@@ -95,6 +95,18 @@ class AskResponse(BaseModel):
     answer: str | None = Field(description="A short answer phrase, or null when the reports do not answer it")
     evidence: str | None = Field(None, description="The sentence the answer was taken from")
     citations: list[Citation]
+    confidence: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Calibrated probability that the answer is right; answers under HOIDAP_MIN_CONFIDENCE are "
+        "refused (0 for refusals made before an answer was found)",
+    )
+    outcome: Literal["answered", "no_report", "not_covered", "disagrees", "low_confidence", "not_a_question"] = Field(
+        "answered",
+        description="answered, or why not: no report on it, not covered, another kind of figure, "
+        "low confidence, not a question",
+    )
     message: str | None = Field(None, description="Why there is no answer")
     notes: list[str] = []
     query: QueryInfo
@@ -106,11 +118,30 @@ class AskResponse(BaseModel):
             answer=answer.answer,
             evidence=answer.evidence,
             citations=[Citation(**c.__dict__) for c in answer.citations],
+            confidence=answer.confidence,
+            outcome=answer.outcome.value,
             message=answer.message,
             notes=answer.notes,
             query=QueryInfo.of(outcome),
             took_ms=round(took_ms, 2),
         )
+
+
+def answer_of(body: dict[str, object]) -> Answer:
+    """The Answer an AskResponse body (JSON) describes: for formatting what a remote service answered."""
+    from service.answer import Citation as AnswerCitation
+    from service.answer import Outcome
+
+    reply = AskResponse.model_validate(body)
+    return Answer(
+        reply.answer,
+        reply.evidence,
+        [AnswerCitation(**c.model_dump()) for c in reply.citations],
+        reply.message,
+        reply.notes,
+        reply.confidence,
+        Outcome(reply.outcome),
+    )
 
 
 class SearchResult(BaseModel):
