@@ -136,7 +136,10 @@ ApiKeyOption = Annotated[
 ProvinceOption = Annotated[str | None, typer.Option("--province", help="Only reports about this province")]
 
 
-def _local_engine(index_dir: Path | None) -> Any:
+def _local_asker(index_dir: Path | None) -> Any:
+    """The one answering path over the local index (the same as `hoidap serve`'s, LLM included)."""
+    from service.asking import Asker
+    from service.chat.llm import llm_from_settings
     from service.engine import EngineHolder
     from service.errors import IndexNotReady
 
@@ -144,9 +147,10 @@ def _local_engine(index_dir: Path | None) -> Any:
     holder = EngineHolder(settings)
     try:
         holder.load()
-        return holder.current()
+        holder.current()
     except (IndexNotReady, ValueError) as exc:
         _fail(str(getattr(exc, "message", exc)))
+    return Asker(holder, llm_from_settings(settings), settings.request_timeout_seconds)
 
 
 def _read_questions(path: Path) -> list[tuple[object, str]]:
@@ -211,9 +215,12 @@ def _run(
     index_dir: Path | None,
     url: str | None,
     api_key: str | None = None,
-    engine: Any = None,
+    asker: Any = None,
 ) -> dict[str, Any]:
+    import anyio
+
     from service.api.models import AskResponse, SearchResponse
+    from service.asking import Question
     from service.errors import ServiceError
     from service.search import ExplicitFilters
 
@@ -222,13 +229,16 @@ def _run(
         payload["filters"] = {"province": province}
     if url:
         return _remote(url, f"/v1/{kind}", payload, api_key, "answer" if kind == "ask" else "results")
-    engine = engine or _local_engine(index_dir)
+    asker = asker or _local_asker(index_dir)
+    filters = ExplicitFilters(province=province)
     start = time.perf_counter()
     try:
         if kind == "ask":
-            answer, outcome = engine.ask(question, top_k, ExplicitFilters(province=province))
-            return AskResponse.of(answer, outcome, (time.perf_counter() - start) * 1000).model_dump(mode="json")
-        outcome = engine.search(question, top_k, ExplicitFilters(province=province))
+            reply = anyio.run(asker.answer_within_budget, Question.single(question, top_k, filters))
+            return AskResponse.of(reply.answer, reply.outcome, (time.perf_counter() - start) * 1000).model_dump(
+                mode="json"
+            )
+        outcome = asker.holder.current().search(question, top_k, filters)
         return SearchResponse.of(outcome, (time.perf_counter() - start) * 1000).model_dump(mode="json")
     except ServiceError as exc:
         _fail(exc.message)
@@ -236,24 +246,26 @@ def _run(
 
 
 def _print_answer(body: dict[str, Any]) -> None:
-    typer.echo(body["answer"] if body["answer"] is not None else f"(không có câu trả lời) {body.get('message') or ''}")
-    for note in body.get("notes", []):
-        typer.echo(f"  * {note}")
-    _print_sources(body["citations"])
+    from service.api.models import answer_of
+    from service.formatting.text import plain_text
+
+    typer.echo(plain_text(answer_of(body)))
 
 
 def _print_sources(items: list[dict[str, Any]]) -> None:
+    from service.formatting import PLAIN, quote
+
     for i, item in enumerate(items, start=1):
         date = f", {item['date']}" if item.get("date") else ""
         typer.echo(f"\n[{i}] {item['title']} ({item['source']}{date})")
-        typer.echo(f"    \u201c{' '.join(item['text'].split())[:400]}\u201d")
+        typer.echo(f"    \u201c{quote(item['text'], PLAIN.quote)}\u201d")
 
 
 def _batch(kind: str, path: Path, top_k: int, index_dir: Path | None, url: str | None, api_key: str | None) -> None:
     rows = _read_questions(path)  # all lines checked before anything loads
-    engine = None if url else _local_engine(index_dir)
+    asker = None if url else _local_asker(index_dir)
     for qid, question in rows:
-        body = _run(kind, question, top_k, None, index_dir, url, api_key, engine)
+        body = _run(kind, question, top_k, None, index_dir, url, api_key, asker)
         body = {"id": qid, "results": body["results"]} if kind == "search" else {"id": qid, **body}
         typer.echo(json.dumps(body, ensure_ascii=False))
     _done()
@@ -280,8 +292,8 @@ def _query_command(
         return
     if problem := question_problem(text):
         _fail(problem, code=2)
-    engine = None if url else _local_engine(index_dir)  # kept until the exit: see main()
-    body = _run(kind, text, top_k, province, index_dir, url, api_key, engine)
+    asker = None if url else _local_asker(index_dir)  # kept until the exit: see main()
+    body = _run(kind, text, top_k, province, index_dir, url, api_key, asker)
     if as_json:
         typer.echo(json.dumps(body, ensure_ascii=False, indent=1))
     elif kind == "ask":

@@ -1,27 +1,20 @@
 """Access and limits for /v1/*: API keys (kept as sha256 digests), per-key rate limits with 429 and
-Retry-After, the request-body guard (413 past the size limit, chunked or not; 400 for text that is not UTF-8),
-and the per-request time budget."""
+Retry-After, and the request-body guard (413 past the size limit, chunked or not; 400 for text that is not
+UTF-8).  The per-request time budget is service/asking.py's."""
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import hmac
 import json
 import math
 import time
-from collections.abc import Callable
-from typing import Any, TypeVar
 
-import anyio
-import anyio.to_thread
 from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.errors import ServiceError, Unauthorized, error_body
 from service.settings import Settings
-
-T = TypeVar("T")
 
 
 class TooManyRequests(ServiceError):
@@ -31,11 +24,6 @@ class TooManyRequests(ServiceError):
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
-
-
-class TooSlow(ServiceError):
-    status = 503
-    code = "timeout"
 
 
 def key_digest(key: str) -> str:
@@ -79,17 +67,6 @@ def authorize(request: Request) -> None:
             raise Unauthorized("the API key is not valid")
         caller = digest[:16]
     request.app.state.rate_limiter.check(caller)
-
-
-async def within_budget(request: Request, work: Callable[..., T], *args: Any) -> T:
-    """Run blocking work in the thread pool within the request time budget (503 past it)."""
-    budget = request.app.state.settings.request_timeout_seconds
-    try:
-        # A thread cannot be stopped: past the budget its result is abandoned and the caller answered now.
-        with anyio.fail_after(budget):
-            return await anyio.to_thread.run_sync(functools.partial(work, *args), abandon_on_cancel=True)
-    except TimeoutError as exc:
-        raise TooSlow(f"the answer took longer than {budget:g} s; try again or narrow the question") from exc
 
 
 _TEXT_TYPES = (b"application/json", b"application/x-www-form-urlencoded", b"text/")

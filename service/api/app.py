@@ -19,10 +19,10 @@ from service.api.observability import Metrics, RequestLog, configure_access_log,
 from service.api.routes import ask, chat, documents, health, page, search
 from service.api.routes.page import STATIC_DIR
 from service.api.security import SecurityHeaders, add_offline_docs
+from service.asking import Asker
 from service.bots import slack, zalo
 from service.bots.setup import Bots
-from service.chat.followup import FollowUpRewriter
-from service.chat.llm import LLMGenerator
+from service.chat.llm import llm_from_settings
 from service.engine import EngineHolder
 from service.errors import ServiceError, Unauthorized, error_body
 from service.settings import Settings
@@ -67,18 +67,8 @@ def create_app(settings: Settings | None = None, holder: EngineHolder | None = N
         engine_holder = holder or EngineHolder(settings)
         engine_holder.load()
         app.state.holder = engine_holder
-        app.state.rewriter = FollowUpRewriter(engine_holder.gazetteer)
-        app.state.llm = (
-            LLMGenerator(
-                settings.llm_base_url,
-                settings.llm_model,
-                settings.llm_api_key.get_secret_value() if settings.llm_api_key else None,
-                settings.llm_timeout_seconds,
-            )
-            if settings.llm_base_url
-            else None
-        )
-        bots = Bots(settings, engine_holder)
+        app.state.asker = asker = Asker(engine_holder, llm_from_settings(settings), settings.request_timeout_seconds)
+        bots = Bots(settings, asker)
         app.state.slack, app.state.zalo_oa, app.state.zalo_bot = bots.slack, bots.zalo_oa, bots.zalo_bot
         app.state.bots = bots
         yield

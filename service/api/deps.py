@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from service.asking import Asker
 from service.engine import Engine, EngineHolder
 from service.settings import Settings
 
@@ -22,6 +23,11 @@ def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
+def get_asker(request: Request) -> Asker:
+    return request.app.state.asker
+
+
 HolderDep = Annotated[EngineHolder, Depends(get_holder)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+AskerDep = Annotated[Asker, Depends(get_asker)]

@@ -6,10 +6,11 @@ from typing import Any
 
 import httpx
 
+from service.asking import Asker
 from service.bots.slack import SlackBot
 from service.bots.work import BackgroundWork
 from service.bots.zalo import TokenStore, ZaloBotPlatform, ZaloOABot, ZaloOAClient
-from service.engine import EngineHolder
+from service.chat.memory import ConversationMemory
 from service.settings import Settings
 
 
@@ -18,9 +19,10 @@ def _secret(value: Any) -> str | None:
 
 
 class Bots:
-    def __init__(self, settings: Settings, holder: EngineHolder) -> None:
+    def __init__(self, settings: Settings, asker: Asker) -> None:
         s = settings
         self.work = BackgroundWork(s.bot_max_pending)
+        self.memory = ConversationMemory()
         self.http = httpx.AsyncClient(timeout=15)
         self.slack: SlackBot | None = None
         self.zalo_oa: ZaloOABot | None = None
@@ -30,8 +32,9 @@ class Bots:
                 _secret(s.slack_bot_token) or "",
                 _secret(s.slack_signing_secret) or "",
                 s.slack_api_base_url,
-                holder,
+                asker,
                 self.work,
+                self.memory,
             )
         if s.zalo_oa_app_id and s.zalo_oa_secret_key and s.zalo_oa_access_token:
             tokens = TokenStore(
@@ -45,15 +48,18 @@ class Bots:
                 tokens,
                 self.http,
             )
-            self.zalo_oa = ZaloOABot(s.zalo_oa_app_id, _secret(s.zalo_oa_secret_key) or "", client, holder, self.work)
+            self.zalo_oa = ZaloOABot(
+                s.zalo_oa_app_id, _secret(s.zalo_oa_secret_key) or "", client, asker, self.work, self.memory
+            )
         if s.zalo_bot_token and s.zalo_bot_secret_token:
             self.zalo_bot = ZaloBotPlatform(
                 _secret(s.zalo_bot_token) or "",
                 _secret(s.zalo_bot_secret_token) or "",
                 s.zalo_bot_api_base_url,
                 self.http,
-                holder,
+                asker,
                 self.work,
+                self.memory,
             )
 
     async def close(self) -> None:

@@ -5,7 +5,6 @@ background work, retries de-duplicated by event_id)."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 from typing import Any
 from urllib.parse import parse_qs
@@ -15,11 +14,12 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from service.bots.formatting import slack_message
+from service.asking import Asker, Question
 from service.bots.payloads import json_object, text_field
 from service.bots.work import BackgroundWork, SeenIds
-from service.engine import EngineHolder
-from service.errors import BadRequest, NotFound, Unauthorized
+from service.chat.memory import ConversationMemory
+from service.errors import BadRequest, NotFound, ServiceError, Unauthorized
+from service.formatting.slack import slack_message
 
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")  # seconds since 1970, as Slack sends it
@@ -29,24 +29,35 @@ _CHALLENGE = 'Slack-Signature realm="slack"'
 
 class SlackBot:
     def __init__(
-        self, token: str, signing_secret: str, base_url: str, holder: EngineHolder, work: BackgroundWork
+        self,
+        token: str,
+        signing_secret: str,
+        base_url: str,
+        asker: Asker,
+        work: BackgroundWork,
+        memory: ConversationMemory,
     ) -> None:
         self.verifier = SignatureVerifier(signing_secret)  # v0 HMAC-SHA256, 5-minute window
         self.client = AsyncWebClient(token=token, base_url=base_url)
-        self.holder = holder
+        self.asker = asker
         self.work = work
+        self.memory = memory
         self.seen = SeenIds()
 
-    async def message(self, question: str) -> tuple[str, list[dict[str, Any]]]:
-        answer, _ = await asyncio.to_thread(self.holder.current().ask, question, 5)
-        return slack_message(question, answer)
+    async def message(self, conversation: str, question: str) -> tuple[str, list[dict[str, Any]]]:
+        """The answer as Slack blocks, through the one answering path (follow-ups within the conversation)."""
+        try:
+            reply = await self.asker.answer_within_budget(Question(self.memory.add(conversation, question)))
+        except ServiceError as exc:  # no index, too slow: said to the user, not swallowed
+            return exc.message, [{"type": "section", "text": {"type": "mrkdwn", "text": exc.message}}]
+        return slack_message(reply.answer, reply.generated)
 
-    async def reply_in_thread(self, channel: str, thread_ts: str, question: str) -> None:
-        text, blocks = await self.message(question)
+    async def reply_in_thread(self, channel: str, thread_ts: str, question: str, conversation: str) -> None:
+        text, blocks = await self.message(conversation, question)
         await self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text, blocks=blocks)
 
-    async def reply_to_command(self, response_url: str, question: str) -> None:
-        text, blocks = await self.message(question)
+    async def reply_to_command(self, response_url: str, question: str, conversation: str) -> None:
+        text, blocks = await self.message(conversation, question)
         await AsyncWebhookClient(response_url).send(
             text=text, blocks=blocks, response_type="in_channel", replace_original=False
         )
@@ -93,7 +104,9 @@ async def slack_events(request: Request) -> Any:
         question = _MENTION.sub("", text_field(event, "text")).strip()
         if question:
             thread_ts = text_field(event, "thread_ts") or text_field(event, "ts")
-            bot.work.submit(bot.reply_in_thread(channel, thread_ts, question), f"slack event {event_id}")
+            # a thread is a conversation; so is a direct-message channel outside threads
+            key = f"slack:{channel}:{text_field(event, 'thread_ts') or ('' if direct else thread_ts)}"
+            bot.work.submit(bot.reply_in_thread(channel, thread_ts, question, key), f"slack event {event_id}")
     return {"ok": True}
 
 
@@ -110,6 +123,7 @@ async def slack_commands(request: Request) -> Any:
     response_url = form.get("response_url", "")
     if not response_url.startswith(("https://", "http://")):
         raise BadRequest("a slash command without a response_url")
-    if not bot.work.submit(bot.reply_to_command(response_url, question), "slack command"):
+    key = f"slack-command:{form.get('channel_id', '')}:{form.get('user_id', '')}"
+    if not bot.work.submit(bot.reply_to_command(response_url, question, key), "slack command"):
         return {"response_type": "ephemeral", "text": "Hệ thống đang bận, vui lòng hỏi lại sau ít phút."}
     return {"response_type": "ephemeral", "text": f"Đang tìm câu trả lời cho: {question}"}

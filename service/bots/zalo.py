@@ -14,11 +14,12 @@ from typing import Any
 import httpx
 from fastapi import APIRouter, Request
 
-from service.bots.formatting import zalo_text
+from service.asking import Asker, Question
 from service.bots.payloads import json_object, same_secret, text_field
 from service.bots.work import BackgroundWork
-from service.engine import EngineHolder
-from service.errors import NotFound, Unauthorized
+from service.chat.memory import ConversationMemory
+from service.errors import NotFound, ServiceError, Unauthorized
+from service.formatting.zalo import zalo_text
 
 EXPIRED_TOKEN_ERRORS = {-216, -124}  # "access token is invalid" / "expired"
 
@@ -102,12 +103,27 @@ class ZaloOAClient:
             self.tokens.save(body["access_token"], body.get("refresh_token", self.tokens.refresh_token))
 
 
+async def answer_text(asker: Asker, memory: ConversationMemory, conversation: str, question: str) -> str:
+    """The answer as Zalo text, through the one answering path (follow-ups within the conversation)."""
+    try:
+        reply = await asker.answer_within_budget(Question(memory.add(conversation, question)))
+    except ServiceError as exc:  # no index, too slow: said to the user
+        return exc.message
+    return zalo_text(reply.answer, reply.generated)
+
+
 class ZaloOABot:
     def __init__(
-        self, app_id: str, secret_key: str, client: ZaloOAClient, holder: EngineHolder, work: BackgroundWork
+        self,
+        app_id: str,
+        secret_key: str,
+        client: ZaloOAClient,
+        asker: Asker,
+        work: BackgroundWork,
+        memory: ConversationMemory,
     ) -> None:
         self.app_id, self.secret_key = app_id, secret_key
-        self.client, self.holder, self.work = client, holder, work
+        self.client, self.asker, self.work, self.memory = client, asker, work, memory
 
     def signature_ok(self, body: bytes, timestamp: str, header: str) -> bool:
         """X-ZEvent-Signature = "mac=" + sha256(app_id + raw body + timestamp + OA secret key)."""
@@ -115,8 +131,7 @@ class ZaloOABot:
         return same_secret(f"mac={digest.hexdigest()}", header)
 
     async def reply(self, user_id: str, question: str) -> None:
-        answer, _ = await asyncio.to_thread(self.holder.current().ask, question, 5)
-        await self.client.send_text(user_id, zalo_text(answer))
+        await self.client.send_text(user_id, await answer_text(self.asker, self.memory, f"zalo-oa:{user_id}", question))
 
 
 class ZaloBotPlatform:
@@ -126,16 +141,17 @@ class ZaloBotPlatform:
         secret: str,
         api_base: str,
         http: httpx.AsyncClient,
-        holder: EngineHolder,
+        asker: Asker,
         work: BackgroundWork,
+        memory: ConversationMemory,
     ) -> None:
         self.token, self.secret, self.api_base = token, secret, api_base.rstrip("/")
-        self.http, self.holder, self.work = http, holder, work
+        self.http, self.asker, self.work, self.memory = http, asker, work, memory
 
     async def reply(self, chat_id: str, question: str) -> None:
-        answer, _ = await asyncio.to_thread(self.holder.current().ask, question, 5)
+        text = await answer_text(self.asker, self.memory, f"zalo-bot:{chat_id}", question)
         response = await self.http.post(
-            f"{self.api_base}/bot{self.token}/sendMessage", json={"chat_id": chat_id, "text": zalo_text(answer)}
+            f"{self.api_base}/bot{self.token}/sendMessage", json={"chat_id": chat_id, "text": text}
         )
         body = response.json()
         if not body.get("ok", False):

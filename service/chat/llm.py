@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import httpx
 
-from service.answering import Citation
+from service.answer import Citation
+from service.settings import Settings
 
 SYSTEM_PROMPT = (
     "Bạn trả lời câu hỏi chỉ dựa trên các đoạn trích được đánh số. Trả lời ngắn gọn, bằng ngôn ngữ của câu hỏi, "
@@ -52,6 +53,14 @@ def verify(reply: str, passages: list[Citation]) -> str | None:
         if _value(token) not in allowed:
             return "the reply states a number that no cited passage holds"
     return None
+
+
+def llm_from_settings(settings: Settings) -> LLMGenerator | None:
+    """The configured LLM backend, or None (HOIDAP_LLM_BASE_URL unset)."""
+    if not settings.llm_base_url:
+        return None
+    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+    return LLMGenerator(settings.llm_base_url, settings.llm_model, key, settings.llm_timeout_seconds)
 
 
 @dataclass(frozen=True)

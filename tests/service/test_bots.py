@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from slack_sdk.signature import SignatureVerifier
 
 from service.api.app import create_app
-from service.bots.formatting import cut_at_sentence
+from service.formatting.zalo import cut_at_sentence
 from tests.service.platform_standin import platform_standin, received, wait_for
 
 SIGNING_SECRET = "slack-signing-secret"

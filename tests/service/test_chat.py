@@ -9,9 +9,10 @@ from fastapi.testclient import TestClient
 
 from indexer.gazetteer import Gazetteer
 from service.api.app import create_app
+from service.asking import Asker, Question
 from service.chat.followup import FollowUpRewriter, resolve_conversation
 from service.chat.llm import LLMGenerator, verify
-from service.chat.reply import chat_reply
+from service.formatting.text import plain_text
 from tests.service.llm_standin import received
 from tests.service.llm_standin import standin as start_standin
 
@@ -155,19 +156,28 @@ def standin():
         ("broken", "extractive", "HTTP 500"),
     ],
 )
-def test_llm_path_with_a_standin_backend(seed_engine, standin, model: str, mode: str, reason: str | None) -> None:
+def test_llm_path_with_a_standin_backend(seed_holder, standin, model: str, mode: str, reason: str | None) -> None:
     llm = LLMGenerator(f"{standin.url}/v1", model, api_key="secret", timeout=1.0)
-    rewriter = FollowUpRewriter(Gazetteer.load())
-    reply = chat_reply(seed_engine, rewriter, [QUESTION], 3, llm)
+    reply = Asker(seed_holder, llm).answer(Question.single(QUESTION, 3))
+    content = plain_text(reply.answer, reply.generated, reply.notes)
     assert reply.mode == mode
     if reason is None:
-        assert reply.fallback_reason is None and reply.content.startswith("Theo báo cáo, con số là")
+        assert reply.fallback_reason is None and content.startswith("Theo báo cáo, con số là")
         sent = received[-1]
         assert sent["model"] == "good" and "[1]" in sent["messages"][-1]["content"]
     else:
         assert reason in reply.fallback_reason
-        assert reply.content.startswith("19 điểm")  # the extractive answer stands
+        assert content.startswith("19 điểm")  # the extractive answer stands
         assert any("LLM" in note for note in reply.notes)
+
+
+def test_a_refusal_is_not_handed_to_the_llm(seed_holder, standin) -> None:
+    """The LLM phrases answers the reports give; a question they refuse stays refused whatever a model says."""
+    received.clear()
+    llm = LLMGenerator(f"{standin.url}/v1", "good", api_key="secret", timeout=1.0)
+    reply = Asker(seed_holder, llm).answer(Question.single("Khánh Hòa có bao nhiêu máy in?", 3))
+    assert reply.answer.answer is None and reply.generated is None and reply.mode == "extractive"
+    assert not received
 
 
 def test_llm_configured_through_settings(seed_holder, standin) -> None:

@@ -14,12 +14,12 @@ from fastapi.responses import StreamingResponse
 
 from indexer.embedders import Embedder
 from indexer.types import EmbedKind
-from service.api.access import within_budget
 from service.api.chat_models import MODEL_ID, ChatRequest, chunk, completion, usage
-from service.api.deps import EngineDep, HolderDep
+from service.api.deps import AskerDep, HolderDep
 from service.api.models import AskResponse, ErrorResponse
-from service.chat.reply import ChatReply, chat_reply
+from service.asking import Question, Reply
 from service.errors import ModelNotFound
+from service.formatting.text import plain_text
 
 router = APIRouter(tags=["chat"])
 
@@ -29,7 +29,7 @@ async def models() -> dict[str, Any]:
     return {"object": "list", "data": [{"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "hoidap"}]}
 
 
-def _extra(reply: ChatReply) -> dict[str, Any]:
+def _extra(reply: Reply) -> dict[str, Any]:
     ask = AskResponse.of(reply.answer, reply.outcome, 0.0).model_dump(mode="json")
     return {
         "citations": ask["citations"],
@@ -37,12 +37,19 @@ def _extra(reply: ChatReply) -> dict[str, Any]:
             "question": reply.question,
             "answer": ask["answer"],
             "evidence": ask["evidence"],
+            "confidence": ask["confidence"],
+            "outcome": ask["outcome"],
             "message": ask["message"],
             "notes": reply.notes,
             "query": ask["query"],
             "generation": {"mode": reply.mode, "fallback_reason": reply.fallback_reason},
         },
     }
+
+
+def _content(reply: Reply) -> str:
+    """What the assistant says: the answer (or refusal), notes, confidence, numbered sources."""
+    return plain_text(reply.answer, reply.generated, reply.notes)
 
 
 def _pieces(text: str) -> Iterator[str]:
@@ -62,12 +69,12 @@ def token_counter(embedder: Embedder) -> Callable[[str], int]:
     return lambda text: max(count(text, EmbedKind.PASSAGE) - overhead, 0) if text else 0
 
 
-def _stream(reply: ChatReply, completion_id: str, created: int, used: dict[str, int] | None) -> Iterator[str]:
+def _stream(reply: Reply, content: str, completion_id: str, created: int, used: dict[str, int] | None) -> Iterator[str]:
     def event(data: dict[str, Any]) -> str:
         return f"data: {json.dumps(data, ensure_ascii=False)}\n\n"
 
     yield event(chunk(completion_id, created, {"role": "assistant", "content": ""}))
-    for piece in _pieces(reply.content):
+    for piece in _pieces(content):
         yield event(chunk(completion_id, created, {"content": piece}))
     yield event(chunk(completion_id, created, {}, "stop", _extra(reply)))
     if used is not None:  # stream_options.include_usage: one last chunk with no choices, as OpenAI sends
@@ -88,22 +95,21 @@ def _stream(reply: ChatReply, completion_id: str, created: int, used: dict[str, 
         503: {"model": ErrorResponse},
     },
 )
-async def chat_completions(request: ChatRequest, engine: EngineDep, holder: HolderDep, http: Request) -> Any:
+async def chat_completions(request: ChatRequest, asker: AskerDep, holder: HolderDep, http: Request) -> Any:
     """Chat with the reports.  Follow-up questions use the conversation; the reply answers its last (user)
     message, as the answer followed by numbered sources; the structured citations come in `citations`."""
     if request.model != MODEL_ID:
         raise ModelNotFound(f"The model {request.model!r} does not exist: this service has {MODEL_ID!r}", "model")
-    users = request.user_messages()
-    state = http.app.state
-    reply = await within_budget(http, chat_reply, engine, state.rewriter, users, request.top_k, state.llm)
-    state.metrics.answered(reply.answer.answer is not None)
+    reply = await asker.answer_within_budget(Question(tuple(request.user_messages()), request.top_k))
+    http.app.state.metrics.answered(reply.answered)
     completion_id, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
-    used = usage([m.text() for m in request.messages], reply.content, token_counter(holder.embedder))
+    content = _content(reply)
+    used = usage([m.text() for m in request.messages], content, token_counter(holder.embedder))
     if request.stream:
         include_usage = request.stream_options is not None and request.stream_options.include_usage
         return StreamingResponse(
-            _stream(reply, completion_id, created, used if include_usage else None),
+            _stream(reply, content, completion_id, created, used if include_usage else None),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
-    return completion(completion_id, created, reply.content, used, _extra(reply))
+    return completion(completion_id, created, content, used, _extra(reply))

@@ -1,0 +1,269 @@
+"""Fit the answerer's weights and thresholds (service/data/answer_parameters.json) on a stated training split.
+
+    .venv/bin/python -m benchmarks.fit_answerer [--sets alqac vinewsqa] [--write]
+
+Training data: the `train` half of ALQAC and of ViNewsQA-dev (benchmarks/eval_sets.py: sha1 of the question
+id even), each question also typed without diacritics (the same question, folded), asked (a) against the
+full index — answerable — and (b) against an index without its gold report — where any answer is wrong.
+The seed questions and the `test` halves are never used here.
+
+1. Scorer: a conditional logit over each question's candidate units (features: service/answer/features.py),
+   positive = a unit of the gold report that holds the gold answer; L2-regularised, each set weighing equally.
+2. Span policy: per question word (gì, ai, ở đâu, như thế nào, …), whether a free-text answer is cut to the
+   part of the sentence the question does not say or kept whole: the choice with more answers right at 300
+   and at 80 characters (score.py's `answerable` + `short`) on the training questions.
+3. Confidence: logistic regression of "this answer is right" (score.py's judgement; every answer in (b) is
+   wrong) on answer-level evidence (service/answer/confidence.py), each set weighing equally.
+4. Threshold: the lowest confidence threshold that refuses at least 95% of (b) on the training questions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+import time
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+from scipy.optimize import minimize
+
+from benchmarks.eval_sets import prepare, question_split, removal_runs, scorer
+from indexer.vietnamese import fold
+from service.answer.answerer import Answerer, Trace
+from service.answer.confidence import CONFIDENCE_FEATURES
+from service.answer.features import FEATURES
+from service.answer.parameters import PARAMETERS_FILE, AnswerParameters, ConfidenceWeights, ScorerWeights
+from service.answer.terms import WhKind
+
+TARGET_REFUSED = 0.95
+FIXED = ("english", "english_similarity_gap")  # no English questions to fit them on: kept as hand-set
+
+
+@dataclass
+class Asked:
+    set_name: str
+    question: dict[str, Any]
+    removed: bool
+    outcome: Any  # SearchOutcome
+
+
+def _reply(trace: Trace) -> dict[str, Any]:
+    a = trace.answer
+    return {"answer": a.answer, "citations": [{"source": c.source} for c in a.citations]}
+
+
+def collect(set_names: list[str], embedder: Any, gazetteer: Any) -> list[Asked]:
+    from indexer.reader import open_index
+    from service.search import SearchService
+
+    asked: list[Asked] = []
+    for name in set_names:
+        evalset = prepare(name, embedder, progress=False)
+        train = [q for q in evalset.questions if question_split(str(q["id"])) == "train"]
+        train = train + [{**q, "id": f"{q['id']}-folded", "question": fold(q["question"])} for q in train]
+        runs = [(evalset.index, train, False)]
+        for index, questions in removal_runs(evalset, embedder, progress=False):
+            ids = {q["id"] for q in questions}
+            runs.append((index, [q for q in train if q["id"].removesuffix("-folded") in ids], True))
+        for index, questions, removed in runs:
+            service = SearchService(open_index(index, embedder.id), embedder, gazetteer)
+            for q in questions:
+                asked.append(Asked(name, q, removed, service.search(q["question"], 8)))
+        print(f"{name}: {len(train)} training questions asked", file=sys.stderr, flush=True)
+    return asked
+
+
+def traces(asked: list[Asked], answerer: Answerer) -> list[Trace]:
+    return [answerer.trace(a.outcome, 5) for a in asked]
+
+
+def set_weights(asked: list[Asked]) -> np.ndarray:
+    """Each set weighs as much as the others, whatever its size."""
+    counts: dict[str, int] = {}
+    for a in asked:
+        counts[a.set_name] = counts.get(a.set_name, 0) + 1
+    return np.array([len(asked) / (len(counts) * counts[a.set_name]) for a in asked])
+
+
+# -- 1. scorer --------------------------------------------------------------------------------------------
+def fit_scorer(asked: list[Asked], found: list[Trace], l2: float = 0.01) -> dict[str, float]:
+    """Conditional logit over each question's candidates, on standardised features (the penalty treats every
+    feature alike whatever its scale); the weights are returned in the features' own units."""
+    score = scorer()
+    weights = set_weights(asked)
+    groups = []
+    for a, t, w in zip(asked, found, weights, strict=True):
+        if a.removed or t.features is None or not t.candidates:
+            continue
+        gold = a.question["answers"][0]
+        positive = np.array(
+            [c.hit.document.source == a.question["source"] and score.gold_in(gold, c.text) for c in t.candidates]
+        )
+        if positive.any() and not positive.all():
+            groups.append((t.features, positive, w))
+    free = [i for i, n in enumerate(FEATURES) if n not in FIXED]
+    stacked = np.vstack([x[:, free] for x, _, _ in groups])
+    mean, std = stacked.mean(axis=0), stacked.std(axis=0)
+    std[std < 1e-9] = 1.0
+    scaled = [((x[:, free] - mean) / std, positive, w) for x, positive, w in groups]
+    total_weight = sum(w for _, _, w in scaled)
+
+    def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        total, grad = 0.0, np.zeros(len(free))
+        for x, positive, w in scaled:
+            s = x @ theta
+            p = np.exp(s - s.max())
+            z, zp = p.sum(), p[positive].sum()
+            total -= w * (np.log(zp) - np.log(z))
+            grad -= w * (x[positive].T @ (p[positive] / zp) - x.T @ (p / z))
+        return total / total_weight + l2 * float(theta @ theta), grad / total_weight + 2 * l2 * theta
+
+    result = minimize(loss, np.zeros(len(free)), jac=True, method="L-BFGS-B")
+    raw = result.x / std  # the mean shift is the same for every candidate of a question: it cancels
+    fitted = {FEATURES[i]: round(float(v), 4) for i, v in zip(free, raw, strict=True)}
+    hand = ScorerWeights().weights
+    return {**fitted, **{n: hand[n] for n in FIXED if n in hand}}
+
+
+# -- 2. span policy ---------------------------------------------------------------------------------------
+def judge(asked: list[Asked], found: list[Trace]) -> tuple[int, int]:
+    """(right at 300 characters, right at 80) over the answerable questions."""
+    score = scorer()
+    right = short = 0
+    for a, t in zip(asked, found, strict=True):
+        if a.removed:
+            continue
+        right += score.judge(a.question, _reply(t))[0]
+        short += score.judge(a.question, _reply(t), score.SHORT_ANSWER_CHARS)[0]
+    return right, short
+
+
+def choose_span_kinds(asked: list[Asked], parameters: AnswerParameters, gazetteer: Any) -> tuple[str, ...]:
+    kinds: list[str] = []
+    for kind in WhKind:
+        if kind is WhKind.NONE:
+            continue
+        subset = [a for a in asked if not a.removed]
+        base = replace(parameters, spans=replace(parameters.spans, span_kinds=tuple(kinds)))
+        trial = replace(parameters, spans=replace(parameters.spans, span_kinds=(*kinds, kind.value)))
+        before = judge(subset, traces(subset, Answerer(gazetteer, base, min_confidence=0.0)))
+        after = judge(subset, traces(subset, Answerer(gazetteer, trial, min_confidence=0.0)))
+        print(f"  span for {kind.value}: {before} -> {after}", file=sys.stderr, flush=True)
+        if sum(after) > sum(before):
+            kinds.append(kind.value)
+    return tuple(kinds)
+
+
+# -- 3. confidence ----------------------------------------------------------------------------------------
+def fit_confidence(asked: list[Asked], found: list[Trace], l2: float = 0.01) -> tuple[dict[str, float], float]:
+    score = scorer()
+    rows, labels, weights = [], [], []
+    for a, t, w in zip(asked, found, set_weights(asked), strict=True):
+        if t.evidence is None:
+            continue  # refused before an answer was chosen: no confidence to calibrate
+        right = False if a.removed else score.judge(a.question, _reply(t))[0]
+        rows.append(t.evidence)
+        labels.append(float(right))
+        weights.append(w)
+    x, y, w = np.array(rows), np.array(labels), np.array(weights)
+    mean, std = x.mean(axis=0), x.std(axis=0) + 1e-9
+    z = (x - mean) / std
+
+    def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        logits = z @ theta[1:] + theta[0]
+        p = 1 / (1 + np.exp(-np.clip(logits, -30, 30)))
+        eps = 1e-9
+        total = -np.sum(w * (y * np.log(p + eps) + (1 - y) * np.log(1 - p + eps))) / w.sum()
+        g = (w * (p - y)) / w.sum()
+        grad = np.concatenate([[g.sum()], z.T @ g])
+        total += l2 * float(theta[1:] @ theta[1:])
+        grad[1:] += 2 * l2 * theta[1:]
+        return total, grad
+
+    result = minimize(loss, np.zeros(x.shape[1] + 1), jac=True, method="L-BFGS-B")
+    coef = result.x[1:] / std  # back to raw feature units
+    bias = result.x[0] - float((result.x[1:] * mean / std).sum())
+    return {n: round(float(c), 5) for n, c in zip(CONFIDENCE_FEATURES, coef, strict=True)}, round(float(bias), 5)
+
+
+def choose_threshold(asked: list[Asked], found: list[Trace]) -> tuple[float, list[dict[str, float]]]:
+    score = scorer()
+    table = []
+    chosen = None
+    for step in range(0, 100):
+        t = step / 100
+        removed = [tr for a, tr in zip(asked, found, strict=True) if a.removed]
+        refused = sum(tr.answer.answer is None or tr.answer.confidence < t for tr in removed) / max(1, len(removed))
+        kept = [(a, tr) for a, tr in zip(asked, found, strict=True) if not a.removed]
+        false_refusals = sum(tr.answer.answer is not None and tr.answer.confidence < t for _, tr in kept)
+        wrong_kept = sum(
+            tr.answer.answer is not None and tr.answer.confidence >= t and not score.judge(a.question, _reply(tr))[0]
+            for a, tr in kept
+        )
+        table.append(
+            {
+                "threshold": t,
+                "removed_refused": round(refused, 3),
+                "newly_refused": false_refusals,
+                "wrong_answers_left": wrong_kept,
+            }
+        )
+        if chosen is None and refused >= TARGET_REFUSED:
+            chosen = t
+    return (chosen if chosen is not None else 0.5), table
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sets", nargs="+", default=["alqac", "vinewsqa"], choices=["alqac", "vinewsqa"])
+    parser.add_argument("--write", action="store_true", help=f"write {PARAMETERS_FILE}")
+    args = parser.parse_args()
+    from indexer.embedders import make_embedder
+    from indexer.gazetteer import Gazetteer
+
+    started = time.time()
+    embedder = make_embedder()
+    embedder.load()
+    gazetteer = Gazetteer.load()
+    asked = collect(args.sets, embedder, gazetteer)
+    parameters = AnswerParameters()  # the hand-set starting point
+
+    found = traces(asked, Answerer(gazetteer, parameters, min_confidence=0.0))
+    print("answers right (300, 80) with hand weights:", judge(asked, found), file=sys.stderr, flush=True)
+    weights = fit_scorer(asked, found)
+    parameters = replace(parameters, scorer=ScorerWeights(weights))
+    print("scorer:", json.dumps(weights), file=sys.stderr, flush=True)
+    span_kinds = choose_span_kinds(asked, parameters, gazetteer)
+    parameters = replace(parameters, spans=replace(parameters.spans, span_kinds=span_kinds))
+    found = traces(asked, Answerer(gazetteer, parameters, min_confidence=0.0))
+    print("answers right (300, 80) fitted:", judge(asked, found), file=sys.stderr, flush=True)
+    confidence, bias = fit_confidence(asked, found)
+    parameters = replace(parameters, confidence=ConfidenceWeights(confidence, bias))
+    found = traces(asked, Answerer(gazetteer, parameters, min_confidence=0.0))
+    threshold, table = choose_threshold(asked, found)
+    for row in table[::5]:
+        print("  ", json.dumps(row), file=sys.stderr)
+    parameters = replace(
+        parameters,
+        thresholds=replace(parameters.thresholds, min_confidence=threshold),
+        provenance={
+            "fitted": True,
+            "date": dt.date.today().isoformat(),
+            "command": "python -m benchmarks.fit_answerer --write",
+            "training": "train half (sha1(id) even) of " + ", ".join(args.sets) + "; each question also folded; "
+            "asked against the full index and against an index without its gold report",
+            "questions": len(asked),
+            "seconds": round(time.time() - started),
+        },
+    )
+    print(parameters.to_json())
+    if args.write:
+        PARAMETERS_FILE.write_text(parameters.to_json() + "\n", encoding="utf-8")
+        print(f"wrote {PARAMETERS_FILE}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
