@@ -33,6 +33,9 @@ class Row:
         return float(self.reply.get("confidence") or 0.0)
 
 
+PARAMETERS: Any = None  # --parameters: another parameters file (experiments); None = the fitted one
+
+
 def _answerer_for(index: Path, embedder: Any, gazetteer: Any, min_confidence: float) -> Any:
     from indexer.reader import open_index
     from service.answer import Answerer
@@ -40,7 +43,8 @@ def _answerer_for(index: Path, embedder: Any, gazetteer: Any, min_confidence: fl
     from service.search import SearchService
 
     published = open_index(index, embedder.id)
-    return Engine(published, SearchService(published, embedder, gazetteer), Answerer(gazetteer, min_confidence=0.0))
+    answerer = Answerer(gazetteer, PARAMETERS, min_confidence=0.0)
+    return Engine(published, SearchService(published, embedder, gazetteer), answerer)
 
 
 def ask_all(engine: Any, questions: list[dict[str, Any]], removed: bool) -> list[Row]:
@@ -129,14 +133,17 @@ def main() -> None:
     parser.add_argument("sets", nargs="+", choices=["seed", "alqac", "vinewsqa"])
     parser.add_argument("--min-confidence", type=float, default=None, help="default: the fitted threshold")
     parser.add_argument("--table", action="store_true", help="print the risk–coverage table")
+    parser.add_argument("--parameters", type=Path, help="a parameters file other than the fitted one")
     args = parser.parse_args()
     from indexer.embedders import make_embedder
     from indexer.gazetteer import Gazetteer
     from service.answer.parameters import AnswerParameters
 
+    global PARAMETERS
+    PARAMETERS = AnswerParameters.load(args.parameters) if args.parameters else AnswerParameters.load()
     threshold = args.min_confidence
     if threshold is None:
-        threshold = AnswerParameters.load().thresholds.min_confidence
+        threshold = PARAMETERS.thresholds.min_confidence
     embedder = make_embedder()
     embedder.load()
     gazetteer = Gazetteer.load()

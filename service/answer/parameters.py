@@ -24,8 +24,8 @@ class NumberWeights:
 
     percent_wanted: float = 1.5  # a percentage when the question asks for one
     percent_unwanted: float = -3.0  # a percentage when it does not
-    unit_agrees: float = 1.0  # its unit is the kind the question asks for ("bao lâu" and "năm")
-    unit_disagrees: float = -2.0  # its unit is another kind ("bao lâu" and "đồng")
+    unit_agrees: float = 1.5  # its unit is the kind the question asks for ("bao lâu" and "năm")
+    unit_disagrees: float = -4.0  # its unit is another kind ("bao lâu" and "đồng")
     year: float = -3.0  # a year ("2012") is rarely the count asked for
     asked: float = -2.0  # a number the question itself states
     date_part: float = -1.0  # "ngày 26/10", "tháng 9"
@@ -87,7 +87,7 @@ class ConfidenceWeights:
 class Thresholds:
     candidate_hits: int = 8  # retrieved passages whose units are candidates
     phrase_tries: int = 4  # best-scored candidates tried for a phrase before refusing
-    min_coverage: float = 0.34  # share of the question's word pairs the answering report must hold
+    min_coverage: float = 0.2  # share of the question's word pairs the answering report must hold, at least
     min_confidence: float = 0.0  # default of HOIDAP_MIN_CONFIDENCE: answers below it are refused
     over_time_similarity: float = 0.05  # another report's version of a figure: its unit this much less similar
     over_time_margin: float = 3.0  # … and its score this much lower (logit) than the chosen one's, at most

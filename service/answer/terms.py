@@ -84,12 +84,12 @@ def unit_class_of(words_after: str) -> UnitClass | None:
 
 
 def asked_unit(question: str) -> UnitClass | None:
-    """The kind of quantity asked for, read from the three words before and the two after the question word."""
+    """The kind of quantity asked for, read from the five words before and the two after the question word."""
     words = fold(question).lower().split()
     joined = " ".join(words)
     for m in _ASKING.finditer(joined):
         at = len(joined[: m.start()].split())
-        window = " ".join(words[max(0, at - 3) : at + len(m.group(0).split()) + 2])
+        window = " ".join(words[max(0, at - 5) : at + len(m.group(0).split()) + 2])
         window = re.sub(r"[^\w% ]", " ", window)
         for unit_class, pattern in _ASKED:
             if pattern.search(window):

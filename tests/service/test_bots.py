@@ -3,6 +3,7 @@ stand-in servers on 127.0.0.1 that record what they receive."""
 
 import hashlib
 import json
+import re
 import time
 from pathlib import Path
 from urllib.parse import urlencode
@@ -247,3 +248,70 @@ def test_cut_at_sentence() -> None:
     text = "Câu một rất dài. " * 200
     cut = cut_at_sentence(text, 2000)
     assert len(cut) <= 2000 and cut.endswith(".…")
+
+
+def test_one_question_gets_the_same_answer_and_confidence_on_every_surface(client, seed_index: Path) -> None:
+    """API, chat, Slack, Zalo OA, Zalo Bot and the CLI all answer through service/asking.py."""
+    import subprocess
+    import sys
+
+    api = client.post("/v1/ask", json={"question": QUESTION}).json()
+    assert api["answer"] and "67" in api["answer"] and 0 < api["confidence"] <= 1
+    shown = f"{api['confidence']:.2f}"
+    chat = client.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": QUESTION}]}).json()
+    assert chat["hoidap"]["answer"] == api["answer"] and chat["hoidap"]["confidence"] == api["confidence"]
+    assert (
+        chat["choices"][0]["message"]["content"].startswith(api["answer"])
+        and shown in chat["choices"][0]["message"]["content"]
+    )
+    cli = subprocess.run(
+        [sys.executable, "-m", "service", "ask", QUESTION, "--json", "--index-dir", str(seed_index)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    from_cli = json.loads(cli.stdout)
+    assert from_cli["answer"] == api["answer"] and from_cli["confidence"] == api["confidence"]
+    slack_post(
+        client,
+        "/slack/events",
+        event("EvSame", type="app_mention", text=QUESTION, channel="C5", ts="5.5"),
+        content_type="application/json",
+    )
+    slack = wait_for("slack.postMessage")[0]["body"]
+    blocks = json.loads(slack["blocks"]) if isinstance(slack["blocks"], str) else slack["blocks"]
+    assert api["answer"] in blocks[0]["text"]["text"] and any(shown in json.dumps(b) for b in blocks)
+    payload = {
+        "app_id": OA_APP_ID,
+        "event_name": "user_send_text",
+        "timestamp": str(int(time.time() * 1000)),
+        "sender": {"id": "user-same"},
+        "message": {"text": QUESTION, "msg_id": "m"},
+    }
+    oa_post(client, payload)
+    oa = wait_for("zalo.oa.send", 2)[-1]["body"]["message"]["text"]
+    assert oa.startswith(api["answer"]) and shown in oa
+    update = {"event_name": "message.text.received", "message": {"chat": {"id": "chat-same"}, "text": QUESTION}}
+    client.post("/zalo/bot", json=update, headers={"X-Bot-Api-Secret-Token": BOT_SECRET})
+    bot = wait_for("zalo.bot.send")[0]["body"]["text"]
+    assert bot.startswith(api["answer"]) and shown in bot
+
+
+def test_a_follow_up_in_a_slack_thread_and_a_zalo_chat(client) -> None:
+    first = event("EvF1", type="app_mention", text="<@UBOT> Quảng Nam có bao nhiêu điểm cầu?", channel="C7", ts="7.1")
+    slack_post(client, "/slack/events", first, content_type="application/json")
+    wait_for("slack.postMessage")
+    received.clear()
+    follow = event(
+        "EvF2", type="app_mention", text="<@UBOT> Còn Kon Tum thì sao?", channel="C7", ts="7.2", thread_ts="7.1"
+    )
+    slack_post(client, "/slack/events", follow, content_type="application/json")
+    reply = wait_for("slack.postMessage")[0]["body"]
+    assert reply["thread_ts"] == "7.1" and "kon-tum" in reply["text"] and re.search(r"1[34] điểm", reply["text"])
+    received.clear()
+    for turn, text in enumerate(("Quảng Nam có bao nhiêu điểm cầu?", "Còn Kon Tum thì sao?"), 1):
+        update = {"event_name": "message.text.received", "message": {"chat": {"id": "chat-f"}, "text": text}}
+        client.post("/zalo/bot", json=update, headers={"X-Bot-Api-Secret-Token": BOT_SECRET})
+        sent = wait_for("zalo.bot.send", turn)
+    assert len(sent) == 2 and "19 điểm" in sent[0]["body"]["text"]
+    assert re.search(r"1[34] điểm", sent[1]["body"]["text"]) and "kon-tum" in sent[1]["body"]["text"]
