@@ -89,7 +89,7 @@ class Answerer:
             return Trace(Answer(None, None, [], message, outcome=Outcome.NO_REPORT))
         terms = self.terms(outcome)
         found = candidate_stage.collect(outcome, self.candidate_hits)
-        matrix = features(q, terms, found, self.numbers)
+        matrix = features(q, terms, found, self.numbers, self.parameters.spans)
         ranked = self.scorer.rank(found, matrix)
         trace = Trace(Answer(None, None, []), terms, found, matrix, ranked)
         cited = citations(hits, top_k)

@@ -11,7 +11,9 @@ import numpy as np
 from service import phrases
 from service.analysis import AnalyzedQuestion, Language, QuestionKind
 from service.answer.numbers import NumberReader
-from service.answer.terms import QuestionTerms, padded
+from service.answer.parameters import SpanSettings
+from service.answer.spans import phrase_span
+from service.answer.terms import QuestionTerms, WhKind, padded
 from service.answer.types import Candidate
 
 FEATURES: tuple[str, ...] = (
@@ -31,6 +33,11 @@ FEATURES: tuple[str, ...] = (
     "rank",  # rank of the passage among the retrieved ones (0 = best)
     "hit_score",  # the passage's fused retrieval score relative to the best
     "hit_lexical",  # the passage's BM25 score relative to the best
+    "hit_dense",  # cosine of the unit's passage and the question
+    "neighbour_similarity",  # the best cosine of the units next to it (the answer often follows the match)
+    "slot",  # new words where the question word stands (a sentence that only restates the question has none)
+    "wh_type",  # holds what the question word asks for: a name (ai, … nào), a place, a cause, a time, a number
+    "acronym_missing",  # an acronym of the question ("LAN", "HIV") that the unit and its neighbours lack
     "top_document",  # the unit is in the best passage's document
     "document_hits",  # share of the retrieved passages from the unit's document
     "defines",  # "X là gì?" and the unit says "X là …"
@@ -82,8 +89,35 @@ def _share(words: tuple[str, ...], present: set[str], terms: QuestionTerms) -> f
     return sum(terms.weight(w) for w in words if w in present) / total if total else 0.0
 
 
+_ACRONYM = re.compile(r"\b[A-ZĐ]{2,}[0-9]*\b")
+_NAME = re.compile(r"(?:\b[A-ZĐ][^\W\d_]+(?:\s+|$)){2,}")
+_PLACE = re.compile(r"\b(?:tại|ở|trên|trong|ngoài)\s+[^\W\d_]", re.IGNORECASE)
+_CAUSE_MARK = re.compile(r"\b(?:do|vì|bởi|nên|khiến|dẫn đến|gây ra|nguyên nhân|lý do|nhờ)\b", re.IGNORECASE)
+_TIME = re.compile(r"\d{1,2}/\d{1,2}|\b(?:ngày|tháng|năm|tuần|sáng|chiều|tối|đêm|trưa|quý)\s+\d|\b(?:19|20)\d\d\b")
+
+
+def wh_type(kind: WhKind, text: str, question: str) -> float:
+    """1 when the unit holds the kind of thing the question word asks for, beyond what the question says."""
+    if kind in (WhKind.WHO, WhKind.WHICH):
+        names = [m.group(0).strip() for m in _NAME.finditer(text)]
+        return 1.0 if any(n not in question for n in names) else 0.0
+    if kind is WhKind.WHERE:
+        return 1.0 if _PLACE.search(text) else 0.0
+    if kind is WhKind.WHY:
+        return 1.0 if _CAUSE_MARK.search(text) else 0.0
+    if kind is WhKind.WHEN:
+        return 1.0 if _TIME.search(text) else 0.0
+    if kind is WhKind.QUANTITY:
+        return 1.0 if any(not n.year for n in phrases.numbers_in(text)) else 0.0
+    return 0.0
+
+
 def features(
-    q: AnalyzedQuestion, terms: QuestionTerms, candidates: list[Candidate], numbers: NumberReader
+    q: AnalyzedQuestion,
+    terms: QuestionTerms,
+    candidates: list[Candidate],
+    numbers: NumberReader,
+    spans: SpanSettings,
 ) -> np.ndarray:
     """One row per candidate, one column per name in FEATURES."""
     x = np.zeros((len(candidates), len(FEATURES)), dtype=np.float64)
@@ -110,6 +144,7 @@ def features(
     question_words = set(terms.words)
     defining = q.kind is QuestionKind.TEXT and bool(_DEFINITION.search(q.text))
     counting = q.kind in (QuestionKind.COUNT, QuestionKind.PERCENT)
+    acronyms = set(_ACRONYM.findall(q.text))
     for i, (c, text) in enumerate(zip(candidates, texts, strict=True)):
         row = x[i]
         row[INDEX["similarity"]] = c.similarity
@@ -117,9 +152,11 @@ def features(
         row[INDEX["terms"]] = sum(w for t, w in pair_weight.items() if f" {t} " in text) / total_pair
         row[INDEX["words"]] = _share(terms.words, word_sets[i], terms)
         context = set(word_sets[i])
+        context_upper = c.text
         for j in (i - 1, i + 1):  # neighbours in the same passage
             if 0 <= j < len(candidates) and candidates[j].hit.row == c.hit.row:
                 context |= word_sets[j]
+                context_upper += " " + candidates[j].unit.text
         row[INDEX["context_words"]] = _share(terms.words, context, terms)
         missing = [terms.weight(w) for w in terms.words if w not in context]
         row[INDEX["missing_rarity"]] = max(missing, default=0.0)
@@ -144,6 +181,17 @@ def features(
         row[INDEX["rank"]] = c.rank
         row[INDEX["hit_score"]] = c.hit.score / best_score
         row[INDEX["hit_lexical"]] = c.hit.lexical / best_lexical
+        row[INDEX["hit_dense"]] = c.hit.dense
+        neighbours = [
+            candidates[j].similarity
+            for j in (i - 1, i + 1)
+            if 0 <= j < len(candidates) and candidates[j].hit.row == c.hit.row
+        ]
+        row[INDEX["neighbour_similarity"]] = max(neighbours, default=c.similarity) - top_sim
+        slot = phrase_span(c.unit.text, terms, spans)
+        row[INDEX["slot"]] = math.log1p(len(c.unit.text[slot[0] : slot[1]].split())) if slot else 0.0
+        row[INDEX["wh_type"]] = wh_type(terms.wh.kind, c.unit.text, q.text)
+        row[INDEX["acronym_missing"]] = 1.0 if any(a not in context_upper for a in acronyms) else 0.0
         row[INDEX["top_document"]] = 1.0 if c.hit.document.source == top_hit.document.source else 0.0
         row[INDEX["document_hits"]] = per_document.get(c.hit.document.source, 0) / n_hits
         row[INDEX["wh_before"]] = _share(terms.wh.before, word_sets[i], terms)

@@ -68,9 +68,9 @@ class SpanSettings:
     max_phrase: int = 300  # an answer longer than this is cut at a word boundary
     front: float = 0.25  # a question word this near the start (0..1) puts the answer before the question's words
     back: float = 0.75  # … this near the end puts it after them; between, the answer is cut on both sides
-    # Question words (terms.WhKind values) whose free-text answers are cut to the new part of the sentence;
-    # for the others the whole sentence (or clause) is the answer.
-    span_kinds: tuple[str, ...] = ()
+    # How a free-text answer is cut, by question word (terms.WhKind values): "clause" (the sentence from its
+    # first new word), "phrase" (the words in the question word's place), or — absent — the whole sentence.
+    span_modes: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -87,10 +87,10 @@ class ConfidenceWeights:
 class Thresholds:
     candidate_hits: int = 8  # retrieved passages whose units are candidates
     phrase_tries: int = 4  # best-scored candidates tried for a phrase before refusing
-    min_coverage: float = 0.2  # share of the question's word pairs the answering report must hold, at least
+    min_coverage: float = 0.34  # share of the question's word pairs the answering report must hold, at least
     min_confidence: float = 0.0  # default of HOIDAP_MIN_CONFIDENCE: answers below it are refused
     over_time_similarity: float = 0.05  # another report's version of a figure: its unit this much less similar
-    over_time_margin: float = 3.0  # … and its score this much lower (logit) than the chosen one's, at most
+    over_time_margin: float = 5.0  # … and its score this much lower (logit) than the chosen one's, at most
 
 
 @dataclass(frozen=True)

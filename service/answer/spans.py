@@ -16,6 +16,7 @@ from service.answer.terms import QuestionTerms
 from service.answer.types import Candidate, Phrase
 
 _WORD = re.compile(r"[^\W_]+(?:[.,/][0-9]+)*%?")
+_CLAUSE_END = re.compile(r"[,;:.!?]\s|[;:.!?]$")
 _WHY = re.compile(r"\b(vi sao|tai sao|nguyen nhan|ly do|why|because|do dau|vi dau)\b")
 # A sentence that points back to the previous one for its cause: "Đây là nguyên nhân…", "Do đó, …".
 _ANAPHOR = re.compile(
@@ -40,51 +41,104 @@ def sentence_of(c: Candidate) -> str:
     return text[start:end]
 
 
-def trimmed_span(text: str, terms: QuestionTerms, settings: SpanSettings) -> tuple[int, int] | None:
-    """The part of `text` the question does not already say.  Vietnamese keeps the question word where the
-    answer goes: with it first ("Ai là Phó giám đốc …?") the answer comes before the question's own words
-    ("Ông Lê Đức Thịnh, Phó giám đốc …"); with it last ("… được xác định là gì?") after them.  A cut is
-    made where dropping the words before (or after) it gains most: the question's words gain, new words
-    cost.  None when nothing new is left."""
+def _kinds(
+    text: str, terms: QuestionTerms, settings: SpanSettings
+) -> tuple[list[re.Match[str]], list[str], list[float]]:
+    """The sentence's words, each marked "q" (a word of the question), "f" (a function word) or "n" (new
+    content), with what cutting it gains: a question word its rarity, the others a cost."""
     tokens = list(_WORD.finditer(text))
-    if not tokens:
-        return None
     question = set(terms.words)
+    kinds: list[str] = []
     gains: list[float] = []
-    new_content: list[bool] = []
     for m in tokens:
         raw = m.group(0).lower()
         w = phrases.form(raw, terms.folded)
         if w in question:
+            kinds.append("q")
             gains.append(terms.weight(w))
-            new_content.append(False)
         elif phrases.is_stop(raw, english=False):
+            kinds.append("f")
             gains.append(-settings.function_cost)
-            new_content.append(False)
         else:
+            kinds.append("n")
             gains.append(-settings.unmatched_cost)
-            new_content.append(True)
-    n = len(tokens)
-    at = terms.wh.at
-    if at <= settings.front and any(g > 0 for g in gains):
-        first = next(i for i, g in enumerate(gains) if g > 0)  # the answer stands before the question's words
-        if any(new_content[:first]):
-            return tokens[0].start(), tokens[first - 1].end()
-    best_s, best_gain, running = 0, 0.0, 0.0
-    for s in range(1, n + 1):
-        running += gains[s - 1]
-        if running > best_gain:
-            best_s, best_gain = s, running
-    best_e = n
-    if at < settings.back:  # the question word in the middle: its right-hand words may follow the answer
-        best_gain, running = 0.0, 0.0
-        for e in range(n - 1, best_s - 1, -1):
-            running += gains[e]
-            if running > best_gain:
-                best_e, best_gain = e, running
-    if best_e <= best_s or not any(new_content[best_s:best_e]):
+    return tokens, kinds, gains
+
+
+def _finish(
+    text: str, tokens: list[re.Match[str]], kinds: list[str], start: int, terms: QuestionTerms, settings: SpanSettings
+) -> tuple[int, int] | None:
+    """From the first new word at `start`: keep the word before it when it is a function word or the word
+    right before the question word ("là một loại …", "làm trái cây …", "do khối u …" — a cut too early costs
+    less than one too late); with the question word before the end, cut the clauses after the last new
+    word."""
+    before = phrases.form(tokens[start - 1].group(0).lower(), terms.folded) if start > 0 else None
+    if before is not None and (kinds[start - 1] == "f" or before in terms.wh.lead[-1:]):
+        start -= 1
+    end_char = len(text)
+    if terms.wh.at < settings.back:
+        last = max(i for i, k in enumerate(kinds) if k == "n")
+        stop = _CLAUSE_END.search(text, tokens[last].end())
+        end_char = stop.start() if stop else len(text)
+    if end_char - tokens[start].start() < 4:
         return None
-    return tokens[best_s].start(), tokens[best_e - 1].end()
+    return tokens[start].start(), end_char
+
+
+def clause_span(text: str, terms: QuestionTerms, settings: SpanSettings) -> tuple[int, int] | None:
+    """The sentence from its first new word: only the question's own words are cut, never a new one
+    ("Đại diện Bộ Y tế cho biết | các tổ y tế đã được bố trí …").  None when nothing new is left."""
+    tokens, kinds, _ = _kinds(text, terms, settings)
+    if "n" not in kinds:
+        return None
+    if terms.wh.at <= settings.front and "q" in kinds:
+        first = kinds.index("q")  # the question word first: the answer stands before the question's words
+        if kinds[:first].count("n") >= 2:
+            return tokens[0].start(), tokens[first - 1].end()
+    return _finish(text, tokens, kinds, kinds.index("n"), terms, settings)
+
+
+def _echo(gains: list[float], kinds: list[str]) -> tuple[int, int] | None:
+    """The stretch of a sentence that restates the question: where the question's words outweigh new ones
+    most (maximum-sum run of the gains), or None when no question word is there."""
+    best, best_span = 0.0, None
+    running, start = 0.0, 0
+    for i, g in enumerate(gains):
+        if running <= 0:
+            running, start = 0.0, i
+        running += g
+        if running > best and kinds[i] == "q":
+            best, best_span = running, (start, i + 1)
+    if best_span is None:
+        return None
+    a, b = best_span
+    while a < b and kinds[a] != "q":
+        a += 1
+    return a, b
+
+
+def phrase_span(text: str, terms: QuestionTerms, settings: SpanSettings) -> tuple[int, int] | None:
+    """The words in the question word's place around the stretch that restates the question: before it when
+    the question word comes first ("Ai là Phó giám đốc …?" -> "Ông Lê Đức Thịnh, | Phó giám đốc …"), after
+    it otherwise or when it is followed by "là" ("… tác động tới chất lượng tinh trùng là | nhiệt độ").
+    None when nothing new is there."""
+    tokens, kinds, gains = _kinds(text, terms, settings)
+    echo = _echo(gains, kinds)
+    if echo is None or "n" not in kinds:
+        return None
+    a, b = echo
+    after = kinds[b:]
+    copula = b < len(tokens) and tokens[b].group(0).lower() == "là" and "n" in after
+    if terms.wh.at <= settings.front and not copula:
+        if kinds[:a].count("n") < 2:
+            return None
+        return tokens[0].start(), tokens[a - 1].end()
+    if "n" not in after:
+        return None
+    return _finish(text, tokens, kinds, b + after.index("n"), terms, settings)
+
+
+SPANS = {"clause": clause_span, "phrase": phrase_span}
 
 
 class RuleSpans:
@@ -95,9 +149,11 @@ class RuleSpans:
         self.settings = settings
 
     def _free_text(self, text: str, terms: QuestionTerms) -> Phrase:
-        """A clause of the sentence: the part the question does not say, or the whole sentence."""
-        span = trimmed_span(text, terms, self.settings)
-        if span is not None and terms.wh.kind in self.settings.span_kinds:
+        """For a free-text question, as its question word says (SpanSettings.span_modes): the clause from the
+        first new word, the phrase in the question word's place, or the whole sentence."""
+        mode = self.settings.span_modes.get(terms.wh.kind.value)
+        span = SPANS[mode](text, terms, self.settings) if mode in SPANS else None
+        if span is not None:
             piece = text[span[0] : span[1]].strip(" ,;:")
             if len(piece.split()) >= 2:
                 return Phrase(phrases.shorten(piece, self.settings.max_phrase), "span")

@@ -157,6 +157,7 @@ class QuestionWord:
     at: float  # where it sits among the question's words, 0 (first) .. 1 (last)
     before: tuple[str, ...] = ()  # the content words just before it (nearest last)
     after: tuple[str, ...] = ()  # the content words just after it (nearest first)
+    lead: tuple[str, ...] = ()  # the two words right before it, whatever they are ("là" in "… là gì")
 
 
 def question_word(text: str, folded_form: bool) -> QuestionWord:
@@ -180,7 +181,8 @@ def question_word(text: str, folded_form: bool) -> QuestionWord:
     kind = _WH_KIND.get(m.group(1), WhKind.WHAT)
     before = tuple(phrases.form(w, folded_form) for w in raw[:first] if not phrases.is_stop(w, english=False))[-4:]
     after = tuple(phrases.form(w, folded_form) for w in raw[last:] if not phrases.is_stop(w, english=False))[:4]
-    return QuestionWord(kind, first / max(1, len(raw) - 1), before, after)
+    lead = tuple(phrases.form(w, folded_form) for w in raw[max(0, first - 2) : first])
+    return QuestionWord(kind, first / max(1, len(raw) - 1), before, after, lead)
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from service.answer.parameters import (
     SpanSettings,
 )
 from service.answer.scoring import LinearScorer
-from service.answer.spans import trimmed_span
+from service.answer.spans import clause_span, phrase_span
 from service.answer.terms import QuestionTerms, UnitClass, WhKind, asked_unit, question_terms, question_word
 from service.answer.types import Answer, Citation, Outcome, Phrase
 from service.answer.verification import counted_agrees
@@ -98,28 +98,47 @@ def test_the_number_of_the_asked_kind_wins(analyzer: QuestionAnalyzer) -> None:
 
 
 @pytest.mark.parametrize(
-    ("question", "sentence", "expected"),
+    ("question", "sentence", "clause", "phrase"),
     [
         (  # the question word last: the answer follows the question's own words
             "Hóa chất chứa trong chai nước ngọt được xác định là gì?",
             "Hóa chất chứa trong chai nước ngọt được xác định là một loại phospho hữu cơ.",
-            "là một loại phospho hữu cơ",
+            "một loại phospho hữu cơ",
+            "một loại phospho hữu cơ",
         ),
         (  # the question word first: the answer precedes them
             "Ai là Phó giám đốc Trung tâm Y tế thị xã Hương Trà?",
             "Ông Lê Đức Thịnh, Phó giám đốc Trung tâm Y tế thị xã Hương Trà, xác nhận bệnh nhân đã tử vong.",
             "Ông Lê Đức Thịnh",
+            "Ông Lê Đức Thịnh",
+        ),
+        (  # "… là X": the answer follows the restated part, even with the question word first
+            "Yếu tố nào tác động trực tiếp đến chất lượng tinh trùng?",
+            "Theo các nhà khoa học, vấn đề tác động trực tiếp tới chất lượng tinh trùng là nhiệt độ.",
+            "Theo các nhà khoa học, vấn đề",
+            "là nhiệt độ",
+        ),
+        (  # a clause never drops a new word; the phrase drops the whole restated stretch, new words in it too
+            "Con người thụ động đưa dầu ăn đã qua chiên, nấu qua các đường nào?",
+            "Con người dù không trực tiếp sử dụng dầu ăn đã qua chiên, nấu nhưng thụ động đưa vào cơ thể loại dầu "
+            "này qua các món chiên tại cửa hàng đồ ăn nhanh.",
+            "dù không trực tiếp sử dụng dầu ăn đã qua chiên, nấu nhưng thụ động đưa vào cơ thể loại dầu này qua "
+            "các món chiên tại cửa hàng đồ ăn nhanh",
+            "vào cơ thể loại dầu này qua các món chiên tại cửa hàng đồ ăn nhanh",
         ),
     ],
 )
-def test_free_text_spans(analyzer: QuestionAnalyzer, question: str, sentence: str, expected: str) -> None:
-    span = trimmed_span(sentence, terms_of(analyzer, question), SpanSettings())
-    assert span is not None and sentence[span[0] : span[1]].strip(" ,") == expected
+def test_free_text_spans(analyzer: QuestionAnalyzer, question: str, sentence: str, clause: str, phrase: str) -> None:
+    terms = terms_of(analyzer, question)
+    for cut, expected in ((clause_span, clause), (phrase_span, phrase)):
+        span = cut(sentence, terms, SpanSettings())
+        assert span is not None and sentence[span[0] : span[1]].strip(" ,.") == expected, cut.__name__
 
 
 def test_nothing_new_in_a_sentence_is_no_span(analyzer: QuestionAnalyzer) -> None:
-    question = "Hóa chất chứa trong chai nước ngọt là gì?"
-    assert trimmed_span("Hóa chất chứa trong chai nước ngọt.", terms_of(analyzer, question), SpanSettings()) is None
+    terms = terms_of(analyzer, "Hóa chất chứa trong chai nước ngọt là gì?")
+    for cut in (clause_span, phrase_span):
+        assert cut("Hóa chất chứa trong chai nước ngọt.", terms, SpanSettings()) is None
 
 
 def test_counted_thing_agreement() -> None:
@@ -159,11 +178,11 @@ def test_logistic_calibrator_is_monotone_in_its_evidence() -> None:
 
 
 def test_parameters_round_trip_and_the_fitted_file(tmp_path: Path) -> None:
-    changed = AnswerParameters(spans=SpanSettings(span_kinds=("what",), unmatched_cost=2.0))
+    changed = AnswerParameters(spans=SpanSettings(span_modes={"what": "phrase"}, unmatched_cost=2.0))
     path = tmp_path / "p.json"
     path.write_text(changed.to_json(), encoding="utf-8")
     loaded = AnswerParameters.load(path)
-    assert loaded.spans.unmatched_cost == 2.0 and tuple(loaded.spans.span_kinds) == ("what",)
+    assert loaded.spans.unmatched_cost == 2.0 and loaded.spans.span_modes == {"what": "phrase"}
     assert loaded.numbers == NumberWeights()  # nested defaults survive
     assert AnswerParameters.load(tmp_path / "absent.json") == AnswerParameters()
     fitted = json.loads(PARAMETERS_FILE.read_text(encoding="utf-8"))

@@ -58,6 +58,7 @@ DOCUMENTED: dict[str, tuple[str, tuple[str, object]]] = {
     "HOIDAP_RATE_LIMIT_PER_MINUTE": ("60", ("rate_limit_per_minute", 60)),
     "HOIDAP_MAX_BODY_BYTES": ("4096", ("max_body_bytes", 4096)),
     "HOIDAP_REQUEST_TIMEOUT_SECONDS": ("10", ("request_timeout_seconds", 10.0)),
+    "HOIDAP_MIN_CONFIDENCE": ("0.5", ("min_confidence", 0.5)),
     "HOIDAP_CORS_ORIGINS": ("http://intranet.local", ("cors_origins", ["http://intranet.local"])),
     "HOIDAP_LOG_QUESTIONS": ("true", ("log_questions", True)),
 }
@@ -266,3 +267,10 @@ def test_a_real_server_with_every_documented_setting(seed_index: Path, models_di
         # RATE_LIMIT_PER_MINUTE: the second key's bucket (it made one request) runs out after 20
         codes = [httpx.get(f"{base}/v1/models", headers=second).status_code for _ in range(21)]
         assert codes[:19] == [200] * 19 and codes[-1] == 429
+
+
+def test_min_confidence_from_the_environment_refuses_what_falls_below_it(seed_index: Path) -> None:
+    with hoidap_serve(seed_index, HOIDAP_MIN_CONFIDENCE="0.999") as base:
+        body = httpx.post(f"{base}/v1/ask", json={"question": QUESTION}, timeout=30).json()
+    assert body["answer"] is None and body["outcome"] == "low_confidence"
+    assert 0 < body["confidence"] < 0.999 and "67" in body["message"]
