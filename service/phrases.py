@@ -17,7 +17,7 @@ _WORD = re.compile(r"[^\W_]+(?:[.,/][0-9]+)*%?")
 # Words that end a unit phrase after a number ("19 điểm | bao gồm", "51 đơn vị | kết nối").
 _PHRASE_STOP = frozenset(
     """và với của trong trên tại cho bao gồm đã đang sẽ được có là thì mà nên do vì từ đến ở những các một
-    kết tăng giảm đạt so năm như hoặc hay đối trừ nếu khi mà để theo bằng nhưng""".split()  # noqa: SIM905
+    kết tăng giảm đạt so năm như hoặc hay đối trừ nếu khi mà để theo bằng nhưng kể""".split()  # noqa: SIM905
 )
 # Function and question words, compared with diacritics ("vì" is one, "vị" in "đơn vị" is not).
 _STOP_ACCENTED = frozenset(
@@ -300,23 +300,36 @@ def cause_phrase(sentence: str) -> str | None:
 
 
 def entity_phrase(text: str, question: str) -> str | None:
-    """For "… <noun> nào?": the noun phrase of the text that starts with that noun ("Đề án 112")."""
+    """For "… <noun> nào?": the noun phrase of the text that starts with that noun ("Đề án 112"); where the
+    noun occurs more than once, the occurrence whose next words the question does not already say ("quyền
+    sử dụng" for "… quyền chiếm hữu, quyền định đoạt và quyền nào?")."""
     m = re.search(r"((?:[^\W\d_]+\s+){1,2}?)nào\b", question, re.IGNORECASE)
     if not m:
         return None
-    head = m.group(1).strip()
+    words = m.group(1).split()
+    if len(words) > 1 and is_stop(words[0].lower(), english=False):
+        words = words[1:]
+    head = " ".join(words)
     folded_text, folded_head = fold(text).lower(), fold(head).lower()
-    at = folded_text.find(folded_head)
-    if at < 0:
-        return None
-    limit = 40 if len(head.split()) == 1 or not re.search(r"trường hợp|điều kiện", head, re.I) else 250
-    tail = re.match(rf"[^,.;:()]{{0,{limit}}}" if limit == 40 else rf"[^.;:]{{0,{limit}}}", text[at + len(head) :])
-    phrase = (text[at : at + len(head)] + (tail.group(0) if tail else "")).strip()
-    return shorten(phrase, 300)
+    asked = {fold(w) for w in raw_words(question)}
+    limit = 40 if len(words) == 1 or not re.search(r"trường hợp|điều kiện", head, re.I) else 250
+    best: tuple[int, str] | None = None
+    for found in re.finditer(rf"\b{re.escape(folded_head)}\b", folded_text):
+        at = found.start()
+        rest = text[at + len(head) :]
+        tail = re.match(rf"[^,.;:()]{{0,{limit}}}" if limit == 40 else rf"[^.;:]{{0,{limit}}}", rest)
+        kept = tail.group(0) if tail else ""
+        if len(kept) < len(rest) and rest[len(kept)].isalnum():  # stopped inside a word: end at the one before
+            kept = kept[: kept.rfind(" ")] if " " in kept else ""
+        new = sum(fold(w) not in asked for w in raw_words(kept)[:3])
+        if best is None or new > best[0]:
+            best = (new, (text[at : at + len(head)] + kept).strip())
+    return shorten(best[1], 300) if best else None
 
 
 def definition(text: str, question: str) -> str | None:
-    """For "X là gì?": what the text says X is ("Hình phạt là biện pháp …" -> "biện pháp …")."""
+    """For "X là gì?": what the text says X is, with X ("Hình phạt là biện pháp …" -> "Hình phạt là biện
+    pháp …"): a definition reads as a whole and names what it defines."""
     m = re.search(r"((?:[^\W\d_]+\s+){1,4})là\s+(?:gì|ai)\b", question, re.IGNORECASE)
     if not m:
         return None
@@ -324,7 +337,12 @@ def definition(text: str, question: str) -> str | None:
     at = fold(text).lower().find(fold(subject).lower() + " la ")
     if at < 0:
         return None
-    return shorten(text[at + len(subject) + 1 :], 300)  # keeps "là …"
+    head = fold(text[:at]).lower()
+    begin = max(head.rfind(". "), head.rfind("; "), head.rfind(": "), head.rfind("\n"))
+    begin = begin + 2 if begin >= 0 else 0
+    if at - begin > 60:  # a long lead-in before X: start at X
+        begin = at
+    return shorten(text[begin:], 300)
 
 
 def shorten(text: str, limit: int) -> str:

@@ -26,7 +26,7 @@ FEATURES: tuple[str, ...] = (
     "kind_fit",  # the unit holds what the question kind needs (a number, a percentage, a date, a list…)
     "number",  # count/percent: how well the best number's neighbourhood matches the question
     "unit_agrees",  # the question wants money/years/people…: a number of that kind is in the unit (+1) or not (-1)
-    "year_match",  # a year of the question is in the unit
+    "year_match",  # a year of the question is in the unit (or it names none and its report is dated so)
     "year_mismatch",  # the unit names years, none of them the question's
     "doc_year",  # the report is dated in a year the question names
     "title",  # the unit is the report's title
@@ -173,9 +173,12 @@ def features(
                 row[INDEX["unit_agrees"]] = numbers.unit_agreement(c.text, terms.unit)
         if years:
             unit_years = set(_YEAR.findall(c.unit.text))
-            row[INDEX["year_match"]] = 1.0 if years & unit_years else 0.0
+            date = c.hit.document.date
+            dated_as_asked = date is not None and date[:4] in years
+            # A figure that names no year speaks of its report's year: the unit's own years first, else the date.
+            row[INDEX["year_match"]] = 1.0 if years & unit_years or (not unit_years and dated_as_asked) else 0.0
             row[INDEX["year_mismatch"]] = 1.0 if unit_years and not years & unit_years else 0.0
-            row[INDEX["doc_year"]] = 1.0 if c.hit.document.date and c.hit.document.date[:4] in years else 0.0
+            row[INDEX["doc_year"]] = 1.0 if dated_as_asked else 0.0
         is_title = c.unit.start == 0 and c.unit.text.rstrip(" .:") == c.hit.document.title
         row[INDEX["title"]] = 1.0 if is_title else 0.0
         row[INDEX["rank"]] = c.rank

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from indexer.vietnamese import fold
 from service import phrases
 from service.analysis import AnalyzedQuestion, QuestionKind
 from service.answer.parameters import NumberWeights
@@ -24,6 +25,15 @@ def number_unit(text: str, mention: phrases.NumberMention) -> UnitClass | None:
     return unit_class_of(glued or text[mention.end : mention.end + 24])
 
 
+def _word_after_quantity(question: str, folded: bool) -> str | None:
+    """The word after "bao nhiêu"/"mấy": what is counted or its unit ("bao nhiêu ngày", "mấy máy chủ")."""
+    raw = phrases.raw_words(question)
+    for i, w in enumerate(raw[:-1]):
+        if fold(w) == "may" and (folded or w == "mấy") or (fold(w) == "nhieu" and i and fold(raw[i - 1]) == "bao"):
+            return phrases.form(raw[i + 1], folded)
+    return None
+
+
 class NumberReader:
     def __init__(self, weights: NumberWeights) -> None:
         self.weights = weights
@@ -35,6 +45,7 @@ class NumberReader:
         want_percent = q.kind is QuestionKind.PERCENT
         asked = {n.text for n in phrases.numbers_in(q.text)}
         q_words = set(terms.words)
+        counted_word = _word_after_quantity(q.text, terms.folded)
         best: FoundNumber | None = None
         best_score = float("-inf")
         for i, n in enumerate(phrases.numbers_in(text)):
@@ -49,6 +60,9 @@ class NumberReader:
                 score += w.percent_wanted if want_percent else w.percent_unwanted
             if terms.unit is not None and terms.unit is not UnitClass.PERCENT and unit is not None:
                 score += w.unit_agrees if unit is terms.unit else w.unit_disagrees
+            after = phrases.unit_words_after(text, n.end, limit=1).lower()
+            if counted_word and after and phrases.form(after, terms.folded) == counted_word:
+                score += w.counted_word
             score += w.year if n.year else 0.0
             score += w.asked if n.text in asked else 0.0
             score += w.date_part if n.date_part else 0.0

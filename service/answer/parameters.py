@@ -26,6 +26,7 @@ class NumberWeights:
     percent_unwanted: float = -3.0  # a percentage when it does not
     unit_agrees: float = 1.5  # its unit is the kind the question asks for ("bao lâu" and "năm")
     unit_disagrees: float = -4.0  # its unit is another kind ("bao lâu" and "đồng")
+    counted_word: float = 2.0  # the word after it is the one the question counts ("bao nhiêu ngày" and "16 ngày")
     year: float = -3.0  # a year ("2012") is rarely the count asked for
     asked: float = -2.0  # a number the question itself states
     date_part: float = -1.0  # "ngày 26/10", "tháng 9"
@@ -70,6 +71,8 @@ class SpanSettings:
     back: float = 0.75  # … this near the end puts it after them; between, the answer is cut on both sides
     # How a free-text answer is cut, by question word (terms.WhKind values): "clause" (the sentence from its
     # first new word), "phrase" (the words in the question word's place), or — absent — the whole sentence.
+    side_share: float = 0.8  # the question's words (by rarity) one side of "thì"/"là" must hold for the other to answer
+    side_cover: float = 0.4  # … and at least this share of all the question's words
     span_modes: dict[str, str] = field(default_factory=dict)
 
 

@@ -138,6 +138,59 @@ def phrase_span(text: str, terms: QuestionTerms, settings: SpanSettings) -> tupl
     return _finish(text, tokens, kinds, b + after.index("n"), terms, settings)
 
 
+_PIVOT = re.compile(r"\s(thì|là)\s", re.IGNORECASE)
+_SEGMENT_END = re.compile(r"[;:]\s|\.\s|[.;:]$")  # a list item is read after its introduction's ":"
+_CONDITION = re.compile(r"\b(khi nao|luc nao|truong hop nao|dieu kien (gi|nao)|when|in what case)\b")
+
+
+def asks_condition(q: AnalyzedQuestion) -> bool:
+    """ "… khi nào?", "… trong trường hợp nào?": the answer is a rule's condition, never its consequence."""
+    return bool(_CONDITION.search(fold(q.text).lower()))
+
+
+def sides_span(
+    text: str, terms: QuestionTerms, settings: SpanSettings, condition: bool = False
+) -> tuple[int, int] | None:
+    """Vietnamese states a rule as "<condition> thì <consequence>" and a definition as "<term> là <meaning>":
+    when the question's words sit on one side of such a pivot, the answer is the other side ("Trường hợp
+    nhiều người cùng cộng tác … thì | mỗi người được nhận một phần …" for "Trả thưởng như thế nào nếu …?";
+    "Chiếm hữu ngay tình | là việc chiếm hữu mà …" for "… được gọi là gì?"). None when no pivot splits
+    the question's words that clearly.  A question asking for a condition (`condition`) is answered only
+    by what stands before "thì"; "là" only names the term before it (what follows "là" is too often a
+    comment — "… là rất nguy hiểm" — and a definition's meaning is phrases.definition's)."""
+    tokens, kinds, gains = _kinds(text, terms, settings)
+    asked = sum(terms.weight(w) for w in set(terms.words))
+    best: tuple[float, tuple[int, int]] | None = None
+    start = 0
+    for end_match in [*_SEGMENT_END.finditer(text), None]:
+        end = end_match.start() if end_match else len(text)
+        for pivot in _PIVOT.finditer(text, start, end):
+            sides = ((start, pivot.start()), (pivot.end(), end))
+            weight = [0.0, 0.0]
+            new = [0, 0]
+            for m, kind, gain in zip(tokens, kinds, gains, strict=True):
+                for i, (a, b) in enumerate(sides):
+                    if a <= m.start() < b:
+                        weight[i] += gain if kind == "q" else 0.0
+                        new[i] += kind == "n"
+            total = weight[0] + weight[1]
+            for echo, other in ((0, 1), (1, 0)):
+                copula = pivot.group(1).lower() == "là"
+                if (condition or copula) and other != 0 or condition and copula:
+                    continue  # after "là" is definition()'s; a condition stands before "thì"
+                answer = text[sides[other][0] : sides[other][1]].strip(" ,")
+                if copula and (_ANAPHOR.match(answer) or re.search(r"\b(này|đó|đây)$", answer, re.IGNORECASE)):
+                    continue  # "Kết quả này là …" names nothing
+                clear = total > 0 and weight[echo] / total >= settings.side_share
+                enough = clear and weight[echo] >= settings.side_cover * asked and new[other] >= 2
+                if enough and (best is None or weight[echo] > best[0]):
+                    best = (weight[echo], sides[other])
+        if end_match is None:
+            break
+        start = end_match.end()
+    return best[1] if best else None
+
+
 SPANS = {"clause": clause_span, "phrase": phrase_span}
 
 
@@ -148,11 +201,13 @@ class RuleSpans:
         self.numbers = numbers
         self.settings = settings
 
-    def _free_text(self, text: str, terms: QuestionTerms) -> Phrase:
+    def _free_text(self, text: str, q: AnalyzedQuestion, terms: QuestionTerms) -> Phrase:
         """For a free-text question, as its question word says (SpanSettings.span_modes): the clause from the
         first new word, the phrase in the question word's place, or the whole sentence."""
         mode = self.settings.span_modes.get(terms.wh.kind.value)
-        span = SPANS[mode](text, terms, self.settings) if mode in SPANS else None
+        span = sides_span(text, terms, self.settings, asks_condition(q))
+        if span is None and mode in SPANS:
+            span = SPANS[mode](text, terms, self.settings)
         if span is not None:
             piece = text[span[0] : span[1]].strip(" ,;:")
             if len(piece.split()) >= 2:
@@ -172,10 +227,10 @@ class RuleSpans:
             return Phrase(value, "number", quantity or None)
         if q.kind is QuestionKind.DATE:  # "khi nào" is often a condition, not a date: then the clause answers
             date = phrases.date_phrase(text, q.text)
-            return Phrase(date, "date") if date else self._free_text(text, terms)
+            return Phrase(date, "date") if date else self._free_text(text, q, terms)
         if q.kind is QuestionKind.LIST:
             listed = phrases.list_phrase(sentence_of(c), q.lexical, q.folded)
-            return Phrase(listed, "list") if listed else self._free_text(text, terms)
+            return Phrase(listed, "list") if listed else self._free_text(text, q, terms)
         if q.kind is QuestionKind.EXPLAIN and _WHY.search(fold(q.text).lower()):
             if _ANAPHOR.match(text):  # "Đây là nguyên nhân …": the cause is in the sentence before
                 before = c.hit.document.text[: c.unit.start].rstrip()
@@ -183,16 +238,16 @@ class RuleSpans:
                 earlier = phrases.cause_phrase(previous) or phrases.shorten(previous, self.settings.max_phrase)
                 return Phrase(earlier, "cause") if earlier else None
             cause = phrases.cause_phrase(text) or phrases.cause_phrase(sentence_of(c))
-            return Phrase(cause, "cause") if cause else self._free_text(text, terms)
+            return Phrase(cause, "cause") if cause else self._free_text(text, q, terms)
         if q.kind is QuestionKind.EXPLAIN:
-            return self._free_text(text, terms)
+            return self._free_text(text, q, terms)
         definition = phrases.definition(text, q.text)
         if definition:
             return Phrase(definition, "definition")
         entity = phrases.entity_phrase(text, q.text)
         if entity:
             return Phrase(entity, "entity")
-        return self._free_text(text, terms)
+        return self._free_text(text, q, terms)
 
 
 def english_count(q: AnalyzedQuestion, phrase: str) -> str:

@@ -25,7 +25,7 @@ from service.answer.parameters import (
     SpanSettings,
 )
 from service.answer.scoring import LinearScorer
-from service.answer.spans import clause_span, phrase_span
+from service.answer.spans import asks_condition, clause_span, phrase_span, sides_span
 from service.answer.terms import QuestionTerms, UnitClass, WhKind, asked_unit, question_terms, question_word
 from service.answer.types import Answer, Citation, Outcome, Phrase
 from service.answer.verification import counted_agrees
@@ -218,3 +218,60 @@ def test_formatters_say_the_same_answer_each_in_its_way() -> None:
     refusal = _answer(None, "Các báo cáo không nêu thông tin này.")
     assert plain_text(refusal).startswith("Các báo cáo không nêu") and "0.87" not in plain_text(refusal)
     assert zalo_text(refusal).startswith("Xin lỗi") and slack_message(refusal)[0].startswith("Xin lỗi")
+
+
+def test_the_other_side_of_a_rule_answers(analyzer: QuestionAnalyzer) -> None:
+    """ "<condition> thì <consequence>": asked with the condition's words, the consequence answers; asked for
+    a condition ("trong trường hợp nào"), only what stands before "thì" does."""
+    settings = SpanSettings()
+    question = "Nhiều người cùng làm một việc được giao thì được trả công ra sao?"
+    sentence = "Trường hợp nhiều người cùng làm một việc được giao thì mỗi người nhận một phần tương ứng với sức mình."
+    span = sides_span(sentence, terms_of(analyzer, question), settings)
+    assert span is not None and sentence[span[0] : span[1]] == "mỗi người nhận một phần tương ứng với sức mình"
+
+    question = "Người lái xe phải bồi thường trong trường hợp nào?"
+    sentence = "Nếu thiệt hại xảy ra do lỗi cố ý của chủ phương tiện thì người lái xe phải bồi thường toàn bộ."
+    q = analyzer.analyze(question)
+    assert asks_condition(q)
+    span = sides_span(sentence, terms_of(analyzer, question), settings, condition=True)
+    assert span is not None and sentence[span[0] : span[1]] == "Nếu thiệt hại xảy ra do lỗi cố ý của chủ phương tiện"
+    # the same sentence asked the other way round: a condition question never takes the consequence
+    question = "Khi thiệt hại xảy ra do lỗi cố ý của chủ phương tiện thì sao?"
+    assert sides_span(sentence, terms_of(analyzer, question), settings, condition=True) is None
+
+
+def test_the_term_a_description_names(analyzer: QuestionAnalyzer) -> None:
+    settings = SpanSettings()
+    question = "Việc giữ tài sản của người khác khi chủ không có mặt được gọi là gì?"
+    sentence = "Ký gửi là việc giữ tài sản của người khác khi chủ không có mặt."
+    span = sides_span(sentence, terms_of(analyzer, question), settings)
+    assert span is not None and sentence[span[0] : span[1]] == "Ký gửi"
+    # a pointer back names nothing, and what follows "là" is left to the definition reader
+    assert (
+        sides_span(
+            "Kết quả này là việc giữ tài sản của người khác khi chủ không có mặt.",
+            terms_of(analyzer, question),
+            settings,
+        )
+        is None
+    )
+    assert phrases.definition(sentence, "Ký gửi là gì?") == sentence
+
+
+def test_the_entity_a_question_names_is_the_one_it_does_not_say() -> None:
+    text = "Nhà trường có phòng học, phòng thư viện và phòng thí nghiệm hiện đại."
+    found = phrases.entity_phrase(text, "Nhà trường có phòng học, phòng thí nghiệm và phòng nào?")
+    assert found is not None and found.startswith("phòng thư viện")
+    long = "Dự án nào được duyệt? Dự án cải tạo hệ thống thoát nước khu dân cư phía bắc thành phố."
+    found = phrases.entity_phrase(long, "Dự án nào được duyệt?")
+    assert found is not None and found.split()[-1] in long.split()  # never cut inside a word
+
+
+def test_the_counted_word_after_a_number_decides(analyzer: QuestionAnalyzer) -> None:
+    question = "Người lao động được nghỉ bao nhiêu ngày?"
+    q = analyzer.analyze(question)
+    text = "Người lao động làm việc đủ 12 tháng thì được nghỉ hằng năm 14 ngày."
+    found = NumberReader(NumberWeights()).best(text, q, terms_of(analyzer, question))
+    assert found is not None and found.mention.text == "14"
+    found = NumberReader(NumberWeights(counted_word=0.0)).best(text, q, terms_of(analyzer, question))
+    assert found is not None and found.mention.text == "12"  # what the word after the number decided
