@@ -169,6 +169,20 @@ class ChunkStore:
         ).fetchall()
         return [Unit(r[0], source, r[1], r[2], document.text[r[1] : r[2]], r[3]) for r in rows]
 
+    def unit_rows_of_chunks(self, rows: list[int]) -> dict[int, list[int]]:
+        """The answer-unit rows each chunk row overlaps, in one query."""
+        if not rows:
+            return {}
+        marks = ",".join("?" * len(rows))
+        found: dict[int, list[int]] = {}
+        for chunk_row, unit_row in self._conn.execute(
+            f'SELECT c.row, u.unit_row FROM chunks c JOIN units u ON u.doc_id = c.doc_id AND u.start < c."end" '
+            f'AND u."end" > c.start WHERE c.row IN ({marks})',
+            rows,
+        ):
+            found.setdefault(chunk_row, []).append(unit_row)
+        return found
+
     def all_units(self) -> list[Unit]:
         rows = self._conn.execute('SELECT unit_row, doc_id, start, "end", embed_hash FROM units ORDER BY unit_row')
         out = []

@@ -100,7 +100,8 @@ class EngineHolder:
                 log.error("index generation %s refused: %s", name, exc)
                 return
             answerer = Answerer(self.gazetteer, min_confidence=self.settings.min_confidence)
-            self._engine = Engine(index, SearchService(index, self.embedder, self.gazetteer), answerer)
+            search = SearchService(index, self.embedder, self.gazetteer, reranker=self.settings.reranker)
+            self._engine = Engine(index, search, answerer)
             self._error = None
             log.info("serving index generation %s", name)
 

@@ -13,6 +13,7 @@ from indexer.embedders import Embedder
 from indexer.reader import PublishedIndex
 from indexer.types import Chunk, Document, EmbedKind
 from service.analysis import AnalyzedQuestion
+from service.rerank import Reranker, RerankSettings, combine
 
 
 class RetrievalMode(StrEnum):
@@ -23,7 +24,8 @@ class RetrievalMode(StrEnum):
 
 class Fusion(StrEnum):
     RRF = "rrf"
-    WEIGHTED = "weighted"
+    WEIGHTED = "weighted"  # each side min–max scaled over the candidates
+    ZSCORE = "zscore"  # each side standardised over its own best `depth` results
 
 
 @dataclass(frozen=True)
@@ -47,10 +49,21 @@ class Hit:
 
 @dataclass(frozen=True)
 class FusionSettings:
-    fusion: Fusion = Fusion.WEIGHTED
+    """Standardising each side over its own best results adapts the fusion to the query: a side whose best
+    passages stand far above the rest of its own list (it is sure) outweighs one whose scores are flat."""
+
+    fusion: Fusion = Fusion.ZSCORE
     dense_weight: float = 0.5
     rrf_k: int = 60
     depth: int = 100  # candidates taken from each side
+
+
+def _standardise(scores: np.ndarray, rows: np.ndarray, own: np.ndarray) -> np.ndarray:
+    """Scores of the candidate rows as standard scores of one side's own best results."""
+    reference = scores[own].astype(np.float64)
+    spread = float(reference.std())
+    values = scores[rows].astype(np.float64)
+    return (values - reference.mean()) / spread if spread > 1e-12 else np.where(values > 0, 1.0, 0.0)
 
 
 def _normalise(scores: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -64,10 +77,19 @@ def _normalise(scores: np.ndarray, rows: np.ndarray) -> np.ndarray:
 
 
 class HybridRetriever:
-    def __init__(self, index: PublishedIndex, embedder: Embedder, settings: FusionSettings | None = None) -> None:
+    def __init__(
+        self,
+        index: PublishedIndex,
+        embedder: Embedder,
+        settings: FusionSettings | None = None,
+        reranker: Reranker | None = None,
+        rerank: RerankSettings | None = None,
+    ) -> None:
         self.index = index
         self.embedder = embedder
         self.settings = settings or FusionSettings()
+        self.reranker = reranker
+        self.rerank_settings = rerank or RerankSettings()
         store = index.store
         self._doc_of_row = np.asarray(store.doc_of_row, dtype=np.int64)
         self._docs = {i: store.document_of_row(int(r)) for i, r in self._first_rows().items()}
@@ -155,6 +177,8 @@ class HybridRetriever:
             fused = {r: float(lexical[r]) for r in lexical_top}
         else:
             fused = self._fuse(dense, lexical, lexical_top)
+            if self.reranker is not None and fused:
+                fused = self._rerank(question, vector, fused)
         best = sorted(fused, key=lambda r: -fused[r])[:k]
         stored = {s.row: s.chunk for s in self.index.store.chunks(best)}
         return [
@@ -168,6 +192,19 @@ class HybridRetriever:
             )
             for r in best
         ]
+
+    def _rerank(
+        self, question: AnalyzedQuestion, vector: np.ndarray | None, fused: dict[int, float]
+    ) -> dict[int, float]:
+        """The reranker's order for the best `depth` fused passages, scaled to (0, 1] above the rest."""
+        assert self.reranker is not None
+        top = sorted(fused, key=lambda r: -fused[r])[: self.rerank_settings.depth]
+        relevance = self.reranker.relevance(question, vector, top)
+        mixed = combine(np.array([fused[r] for r in top]), relevance, self.rerank_settings.weight)
+        scaled = _normalise(mixed, np.arange(len(top)))
+        out = {r: 0.0 for r in fused}
+        out.update({r: 0.5 + 0.5 * float(v) for r, v in zip(top, scaled, strict=True)})
+        return out
 
     def _fuse(self, dense: dict[int, float], lexical: np.ndarray, lexical_top: list[int]) -> dict[int, float]:
         s = self.settings
@@ -187,7 +224,12 @@ class HybridRetriever:
             for r, v in dense.items():
                 dense_all[r] = v
             dense_all[rows] = np.where(dense_all[rows] == 0, floor, dense_all[rows])
-        d = _normalise(dense_all, rows) if dense else np.zeros(len(rows))
-        lex = _normalise(lexical, rows) if lexical_top else np.zeros(len(rows))
-        combined = s.dense_weight * d + (1 - s.dense_weight) * lex
+        if s.fusion is Fusion.ZSCORE:
+            d = _standardise(dense_all, rows, np.fromiter(dense, dtype=np.int64)) if dense else np.zeros(len(rows))
+            lex = _standardise(lexical, rows, np.asarray(lexical_top)) if lexical_top else np.zeros(len(rows))
+            combined = _normalise(s.dense_weight * d + (1 - s.dense_weight) * lex, np.arange(len(rows)))
+        else:
+            d = _normalise(dense_all, rows) if dense else np.zeros(len(rows))
+            lex = _normalise(lexical, rows) if lexical_top else np.zeros(len(rows))
+            combined = s.dense_weight * d + (1 - s.dense_weight) * lex
         return {int(r): float(v) for r, v in zip(rows, combined, strict=True)}

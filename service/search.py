@@ -12,6 +12,7 @@ from indexer.gazetteer import Gazetteer
 from indexer.reader import PublishedIndex
 from service.analysis import AnalyzedQuestion, ProvinceScope, QuestionAnalyzer
 from service.errors import InvalidRequest
+from service.rerank import RerankSettings, make_reranker
 from service.retrieval import FusionSettings, Hit, HybridRetriever, RetrievalMode, SearchFilters
 
 
@@ -39,12 +40,18 @@ class SearchService:
     """Everything a query needs from one index generation (immutable once built)."""
 
     def __init__(
-        self, index: PublishedIndex, embedder: Embedder, gazetteer: Gazetteer, fusion: FusionSettings | None = None
+        self,
+        index: PublishedIndex,
+        embedder: Embedder,
+        gazetteer: Gazetteer,
+        fusion: FusionSettings | None = None,
+        reranker: str = "units",
+        rerank: RerankSettings | None = None,
     ) -> None:
         self.index = index
         self.gazetteer = gazetteer
         self.analyzer = QuestionAnalyzer(gazetteer)
-        self.retriever = HybridRetriever(index, embedder, fusion)
+        self.retriever = HybridRetriever(index, embedder, fusion, make_reranker(reranker, index), rerank)
 
     def filters_for(
         self, analysis: AnalyzedQuestion, explicit: ExplicitFilters

@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     min_confidence: float | None = Field(
         None, ge=0, le=1, description="Answers whose confidence is below this are refused (default: the fitted one)"
     )
+    reranker: str = Field(
+        "units", description="Second look at the best passages: units (no model), none, cross-encoder:<model dir>"
+    )
     cors_origins: ListSetting = Field(default_factory=list, description="Origins allowed by CORS; empty = CORS off")
     log_questions: bool = Field(False, description="Write question text into the request log")
 
@@ -103,6 +106,14 @@ class Settings(BaseSettings):
         if self.llm_base_url and not self.llm_model:
             raise ValueError("HOIDAP_LLM_MODEL must be set when HOIDAP_LLM_BASE_URL is")
         return self
+
+    @field_validator("reranker")
+    @classmethod
+    def _known_reranker(cls, value: str) -> str:
+        from service.rerank import parse_reranker
+
+        parse_reranker(value)
+        return value
 
     @field_validator("embedder")
     @classmethod

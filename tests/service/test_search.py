@@ -2,11 +2,13 @@
 
 import datetime as dt
 
+import numpy as np
 import pytest
 
 from service.errors import InvalidRequest
+from service.rerank import RerankSettings, UnitSimilarityReranker
 from service.retrieval import RetrievalMode
-from service.search import ExplicitFilters
+from service.search import ExplicitFilters, SearchService
 
 QN = "quang-nam-2012-may-vi-tinh-co-quan-nha-nuoc.txt"
 KT = "kon-tum-2012-danh-gia-ha-tang-ung-dung-cntt.txt"
@@ -68,3 +70,43 @@ def test_modes_and_offsets(seed_engine) -> None:
         assert hits
         for h in hits:
             assert h.document.text[h.chunk.start : h.chunk.end] == h.chunk.text
+
+
+def test_zscore_fusion_ignores_each_sides_scale_and_a_flat_side(seed_engine) -> None:
+    """Standardised sides: rescaling one side changes nothing; a side that cannot tell passages apart leaves
+    the order to the other."""
+    retriever = seed_engine.search_service.retriever
+    rows = len(seed_engine.index.store.doc_of_row)
+    assert rows >= 4
+    dense = {0: 0.82, 1: 0.80, 2: 0.79, 3: 0.70}
+    lexical = np.zeros(rows, dtype=np.float32)
+    lexical[[0, 1, 2, 3]] = [2.0, 9.0, 4.0, 1.0]
+    top = [1, 2, 0, 3]
+    fused = retriever._fuse(dense, lexical, top)
+    scaled = retriever._fuse({r: 10 * v - 3 for r, v in dense.items()}, lexical * 7, top)
+    assert sorted(fused, key=lambda r: -fused[r]) == sorted(scaled, key=lambda r: -scaled[r])
+    flat = np.zeros(rows, dtype=np.float32)
+    flat[[0, 1, 2, 3]] = 5.0
+    fused = retriever._fuse(dense, flat, top)
+    assert sorted(fused, key=lambda r: -fused[r]) == [0, 1, 2, 3]  # the dense order
+
+
+def test_the_units_reranker_scores_a_passage_by_its_best_sentence(seed_engine) -> None:
+    index = seed_engine.index
+    question = "Quảng Nam có bao nhiêu máy chủ?"
+    outcome = seed_engine.search(question, 8)
+    vector = outcome.query_vector
+    assert vector is not None
+    rows = [h.row for h in outcome.hits]
+    relevance = UnitSimilarityReranker(index).relevance(outcome.analysis, vector, rows)
+    for hit, value in zip(outcome.hits, relevance, strict=True):
+        units = index.store.units_between(hit.chunk.source, hit.chunk.start, hit.chunk.end)
+        best = max(float(np.asarray(index.unit_vectors[u.row]) @ vector) for u in units)
+        assert value == pytest.approx(best, abs=1e-5)
+    # with the reranker's relevance weighing everything, the passages come in its order
+    embedder = seed_engine.search_service.retriever.embedder  # the real model
+    gazetteer = seed_engine.search_service.gazetteer
+    service = SearchService(index, embedder, gazetteer, reranker="units", rerank=RerankSettings(50, 1000.0))
+    reranked = service.search(question, 5).hits
+    order = UnitSimilarityReranker(index).relevance(outcome.analysis, vector, [h.row for h in reranked])
+    assert list(order) == sorted(order, reverse=True)

@@ -59,6 +59,7 @@ DOCUMENTED: dict[str, tuple[str, tuple[str, object]]] = {
     "HOIDAP_MAX_BODY_BYTES": ("4096", ("max_body_bytes", 4096)),
     "HOIDAP_REQUEST_TIMEOUT_SECONDS": ("10", ("request_timeout_seconds", 10.0)),
     "HOIDAP_MIN_CONFIDENCE": ("0.5", ("min_confidence", 0.5)),
+    "HOIDAP_RERANKER": ("none", ("reranker", "none")),
     "HOIDAP_CORS_ORIGINS": ("http://intranet.local", ("cors_origins", ["http://intranet.local"])),
     "HOIDAP_LOG_QUESTIONS": ("true", ("log_questions", True)),
 }
@@ -112,6 +113,8 @@ def test_list_settings_in_every_form_people_type(monkeypatch: pytest.MonkeyPatch
         ("HOIDAP_PORT", "eighty", ["HOIDAP_PORT='eighty'", "whole number from 1 to 65535"]),
         ("HOIDAP_LOG_QUESTIONS", "maybe", ["HOIDAP_LOG_QUESTIONS", "true or false"]),
         ("HOIDAP_EMBEDDER", "word2vec", ["HOIDAP_EMBEDDER", "'e5-onnx'"]),
+        ("HOIDAP_RERANKER", "bge", ["HOIDAP_RERANKER", "'units', 'none' or 'cross-encoder:"]),
+        ("HOIDAP_RERANKER", "cross-encoder:/nowhere/model", ["HOIDAP_RERANKER", "no model directory at /nowhere"]),
     ],
 )
 def test_a_bad_value_is_one_line_naming_the_variable_and_the_form(
