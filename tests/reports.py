@@ -161,6 +161,26 @@ def district_report() -> Report:
     )
 
 
+GIA_LAI_DISTRICTS = TableSpec(
+    caption="Biểu 1. Hạ tầng CNTT cấp huyện",
+    header=DISTRICTS.header,
+    rows=[
+        ["1", "Thành phố Pleiku", "1.512", "16", "11", "100"],
+        ["2", "Thị xã An Khê", "298", "4", "2", "97"],
+        ["3", "Huyện Chư Păh", "276", "2", "2", "90"],
+        ["", "Tổng cộng", "2.086", "22", "15", "96"],
+    ],
+)
+
+
+def gia_lai_district_report() -> Report:
+    """Another province's report with the same table: a question about a place in Đắk Lắk must not be answered
+    from it."""
+    title = "Báo cáo hạ tầng công nghệ thông tin cấp huyện tỉnh Gia Lai năm 2025"
+    intro = INTRO.replace("Đắk Lắk", "Gia Lai")
+    return Report(title, [("h", title), ("p", intro), ("t", GIA_LAI_DISTRICTS), ("p", AFTER)])
+
+
 def plan_report() -> Report:
     return Report(
         "Báo cáo kết quả ứng dụng CNTT tỉnh Đắk Lắk giai đoạn 2020-2021",

@@ -57,6 +57,9 @@ class Citation(BaseModel):
     end: int
     text: str
     score: float
+    page: int | None = Field(None, description="The page the passage is on (PDF and scanned files)")
+    ocr: bool = Field(False, description="The passage was read from a scanned page by OCR")
+    table: str | None = Field(None, description="The caption of the table the passage is a row of")
 
 
 class QueryInfo(BaseModel):
