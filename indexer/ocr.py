@@ -18,6 +18,7 @@ import os
 import shutil
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
@@ -438,11 +439,16 @@ class Ocr:
                 return
             context = get_context("spawn")  # pdfium and Tesseract are not fork-safe
             workers = min(self.workers, len(todo))
-            with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init) as pool:
-                for job, result in zip(todo, pool.map(ocr_job, todo), strict=True):
-                    self._store(job.sha256, job.page, PageLayout.from_json(result))
-                    self.pages_ocred += 1
-                    bar.update(1)
+            try:
+                with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init) as pool:
+                    for job, result in zip(todo, pool.map(ocr_job, todo), strict=True):
+                        self._store(job.sha256, job.page, PageLayout.from_json(result))
+                        self.pages_ocred += 1
+                        bar.update(1)
+            except BrokenProcessPool:
+                # A worker died (out of memory, killed): the pages left are OCR'd one at a time in this process
+                # as their files load, where a page that fails skips its file with the reason.
+                return
 
     def layout(self, job: OcrJob) -> PageLayout:
         """The page's layout, from the cache or OCR'd now."""

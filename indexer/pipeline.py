@@ -198,12 +198,11 @@ class Indexer:
                 summary.skipped.append(SkippedFile(source, f"could not be read ({exc.__class__.__name__}: {exc})"))
                 continue
             process(source, path, data, sha, size)
+        ocred_before = self.ocr.pages_ocred if self.ocr is not None else 0
         if jobs:
             assert self.ocr is not None
             with self.timer.stage("ocr"):
-                before = self.ocr.pages_ocred
                 self.ocr.run(jobs)
-                summary.ocr_pages += self.ocr.pages_ocred - before
         for source, path in deferred:
             try:
                 data, size = self._read(path)
@@ -211,6 +210,8 @@ class Indexer:
                 summary.skipped.append(SkippedFile(source, str(exc)))
                 continue
             process(source, path, data, hashlib.sha256(data).hexdigest(), size)
+        if self.ocr is not None:  # pages OCR'd in this run, in the batch or one at a time as their files loaded
+            summary.ocr_pages += self.ocr.pages_ocred - ocred_before
         current = {d.source for d in documents}
         summary.removed = sorted(s for s in old_docs if s not in current)
         summary.chunks = len(chunks)

@@ -180,3 +180,32 @@ def test_a_scan_without_tesseract_is_skipped_with_what_to_install(tmp_path: Path
     assert set(reasons) == {"scan.pdf", "scan.png"}
     for reason in reasons.values():
         assert "tesseract-ocr-vie" in reason and "make ocr" in reason
+
+
+@needs_ocr
+def test_a_worker_that_dies_does_not_stop_indexing(tmp_path: Path, monkeypatch) -> None:
+    """A broken worker pool (a worker killed for memory) leaves the pages to be read one at a time."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    import indexer.ocr as ocr_module
+
+    class DeadPool:
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            pass
+
+        def __enter__(self) -> DeadPool:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            return None
+
+        def map(self, *args: object) -> list:
+            raise BrokenProcessPool("a worker died")
+
+    monkeypatch.setattr(ocr_module, "ProcessPoolExecutor", DeadPool)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    scans = reports.render_pages(reports.pdf_bytes(reports.scanned_report(), pages=2), 150)
+    (corpus / "two-pages.pdf").write_bytes(reports.image_pdf(scans, 150))
+    summary = Indexer(HashEmbedder(), progress=False).run(corpus, tmp_path / "index")
+    assert summary.added == ["two-pages.pdf"] and summary.skipped == [] and summary.ocr_pages == 2
