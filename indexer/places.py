@@ -70,6 +70,7 @@ class Places:
     def __init__(self, districts: dict[str, set[str]], communes: dict[str, set[str]], names: dict[str, str]) -> None:
         self._words = _Words()
         self._names = names  # key -> the name as the data writes it
+        self._folded_names = {self._words.key(k.split(), folded=True): v for k, v in names.items()}
         self._by_level = {"district": districts, "commune": communes}
         everything: dict[str, set[str]] = defaultdict(set)
         for table in (districts, communes):
@@ -207,5 +208,6 @@ class Places:
         return None
 
     def _mention(self, span: list[tuple[int, int, str]], province: str, start: int) -> PlaceMention:
-        key = self._words.key([t[2] for t in span])
-        return PlaceMention(self._names.get(key, " ".join(t[2] for t in span)), province, start, span[-1][1])
+        words = [t[2] for t in span]
+        name = self._names.get(self._words.key(words)) or self._folded_names.get(self._words.key(words, folded=True))
+        return PlaceMention(name or " ".join(words), province, start, span[-1][1])

@@ -102,8 +102,11 @@ class Answerer:
         if isinstance(cell, Cell):
             return Trace(self._from_table(cell, outcome, top_k))
         trace = self._from_text(outcome, top_k)
-        if isinstance(cell, YearNotCovered) and not _states_a_year(trace.answer, q.years):
-            # A table names the row and column but not the year, and no sentence gives a figure for that year.
+        if isinstance(cell, YearNotCovered) and not (
+            _states_a_year(trace.answer, q.years)
+            and cell.also_said_by(trace.answer.evidence or "", self.parameters.table_cells.min_row_match)
+        ):
+            # A table holds the row and column asked for but not the year, and no sentence about them gives it.
             cited = citations(hits, top_k)
             trace.answer = Answer(None, None, cited, cell.message(), outcome.notes, outcome=Outcome.NOT_COVERED)
         return trace

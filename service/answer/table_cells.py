@@ -31,9 +31,9 @@ _MEASURE_PREFIX = re.compile(r"^(tổng số|số lượng|số)\s+", re.IGNOREC
 _VALUE_UNIT = re.compile(r"[^\W\d_]|%")  # a cell that already says its unit ("38,5 tỷ", "96%")
 
 # Phrases of a question or header, compared folded.
-PLAN = ("ke hoach", "chi tieu", "muc tieu", "du kien", "plan", "target")
-ACTUAL = ("thuc hien", "thuc te", "ket qua", "dat duoc", "actual")
-TOTAL = ("tong cong", "toan tinh", "ca tinh", "tat ca cac", "toan bo cac", "in total")
+PLAN = ("ke hoach", "kh", "chi tieu", "muc tieu", "du kien", "plan", "planned", "target")
+ACTUAL = ("thuc hien", "th", "uoc th", "thuc te", "ket qua", "dat duoc", "actual", "achieved")
+TOTAL = ("tong cong", "toan tinh", "ca tinh", "tat ca cac", "toan bo cac", "in total", "whole province")
 # Words that say what a row or column is but not which: place kinds, "số", "lượng", … (folded).
 GENERIC = frozenset(
     "so luong tong cong nam huyen quan thi xa thanh pho tp phuong tran don vi stt tt".split()  # noqa: SIM905
@@ -128,6 +128,16 @@ class YearNotCovered:
     held: tuple[int, ...]
     table: Table
     document: Document
+    named: frozenset[str]  # the words of the row and column the question named
+    folded: bool
+
+    def also_said_by(self, evidence: str, min_share: float) -> bool:
+        """Whether a sentence speaks of the same row and column (most of their words), so that its figure for the
+        asked year may answer instead."""
+        if not self.named:
+            return False
+        said = set(phrases.words(evidence, self.folded))
+        return len(self.named & said) / len(self.named) >= min_share
 
     def message(self) -> str:
         asked = ", ".join(map(str, self.asked))
@@ -183,6 +193,17 @@ def _stage(text: str) -> str | None:
     return None
 
 
+def _asked(q: AnalyzedQuestion, province_words: frozenset[str]) -> list[list[set[str]]]:
+    """What the question asks about, as groups of alternatives (each a set of words): one group a content word of
+    a Vietnamese question; for an English one, each term's Vietnamese renderings ("computer": "máy tính" or
+    "máy vi tính"), and the places it names."""
+    if q.language is not Language.EN:
+        return [[{w}] for w in sorted(_content(q.text, q.folded) - province_words)]
+    groups = [[alt for t in term if (alt := _content(t, False) - province_words)] for term in q.english_terms]
+    groups += [[{w}] for place in q.places for w in sorted(_content(place, False))]
+    return [g for g in groups if g]
+
+
 class TableCells:
     """Finds the one cell of the retrieved reports' tables that a question names, or the year it lacks."""
 
@@ -192,9 +213,8 @@ class TableCells:
     def find(
         self, q: AnalyzedQuestion, outcome: SearchOutcome, province_words: frozenset[str]
     ) -> Cell | YearNotCovered | None:
-        if q.language is Language.EN:
-            return None
-        asked = _content(q.text, q.folded) - province_words
+        groups = _asked(q, province_words)
+        asked = set().union(*(w for group in groups for w in group)) if groups else set()
         if not asked:
             return None
         wants_total = _has(q.text, TOTAL)
@@ -207,7 +227,7 @@ class TableCells:
                 if (hit.document.source, table.start) in seen:
                     continue
                 seen.add((hit.document.source, table.start))
-                found = self._in_table(q, asked, wants_total, wants_stage, hit, table, outcome.hits[0])
+                found = self._in_table(q, groups, asked, wants_total, wants_stage, hit, table, outcome.hits[0])
                 if isinstance(found, Cell):
                     cells.append(found)
                 elif found is not None:
@@ -223,6 +243,7 @@ class TableCells:
     def _in_table(
         self,
         q: AnalyzedQuestion,
+        groups: list[list[set[str]]],
         asked: set[str],
         wants_total: bool,
         wants_stage: str | None,
@@ -263,15 +284,16 @@ class TableCells:
             columns = [i for i in columns if fits.get(i, 0.0) == top]
             column_match = top
         years = {i: _years(table.column_name(i)) for i in columns}
+        row_words = frozenset(set() if row.total else _named(row.label, folded)).union(*(named[i] for i in columns))
         if q.years and any(years.values()):
             columns = [i for i in columns if years[i] & set(q.years)]
             if not columns:
                 held = tuple(sorted(set().union(*years.values())))
-                return YearNotCovered(q.years, held, table, hit.document)
+                return YearNotCovered(q.years, held, table, hit.document, row_words, folded)
         elif q.years:
             context = _years(f"{table.caption} {hit.document.title}")
             if context and not context & set(q.years):
-                return YearNotCovered(q.years, tuple(sorted(context)), table, hit.document)
+                return YearNotCovered(q.years, tuple(sorted(context)), table, hit.document, row_words, folded)
         stages = {i: _stage(table.column_name(i)) for i in columns}
         if any(stages.values()):
             wanted = wants_stage or Stage.ACTUAL  # without a word for it, what was done, not what was planned
@@ -283,7 +305,7 @@ class TableCells:
         # Everything the question asks about must be in the table, its report or the chosen cell's headers.
         named_here = [row.label, *map(table.column_name, columns), table.caption, table.label_header]
         context_words = _content(" ".join([*named_here, hit.document.title]), folded)
-        covered = len(asked & context_words) / len(asked)
+        covered = sum(any(alt <= context_words for alt in group) for group in groups) / len(groups)
         if covered < s.min_question_coverage:
             return None
         return Cell(hit.document, hit, table, row, tuple(columns), (row_match + column_match + covered) / 3)

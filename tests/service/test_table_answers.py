@@ -146,6 +146,11 @@ def test_a_thing_no_column_counts_is_not_answered_with_a_cell(engine) -> None:
     assert answer.answer is None and answer.outcome is not Outcome.ANSWERED
 
 
+def test_an_english_question_reads_the_same_cell(engine) -> None:
+    answer = answered(engine, "How many computers does Krông Pắc district have?")
+    assert answer.answer == "412 máy tính" and answer.evidence == "Huyện Krông Pắc — Số máy tính: 412"
+
+
 def test_plan_and_actual_are_chosen_by_the_question(engine) -> None:
     plan = answered(engine, "Năm 2021 kế hoạch có bao nhiêu dịch vụ công trực tuyến mức độ 3, 4?")
     done = answered(engine, "Năm 2021 thực hiện được bao nhiêu dịch vụ công trực tuyến mức độ 3, 4?")
@@ -171,6 +176,14 @@ def test_a_year_the_text_under_a_table_gives_is_answered_from_the_text(engine) -
     """The district table is 2025's, but the note under it sets the 2026 target: that sentence answers."""
     answer = answered(engine, "Năm 2026 mỗi huyện phấn đấu có ít nhất bao nhiêu máy tính?")
     assert answer.answer == "450 máy tính" and "2026" in (answer.evidence or "")
+
+
+def test_a_sentence_for_the_year_about_something_else_does_not_answer(engine) -> None:
+    """The portal's table stops at 2022; the line under it gives a 2023 target, but for documents, not for the
+    agencies using digital signatures that were asked about."""
+    answer, _ = engine.ask("Số cơ quan dùng chữ ký số năm 2023 là bao nhiêu?", 5)
+    assert answer.answer is None and answer.outcome is Outcome.NOT_COVERED
+    assert answer.message and "không có năm 2023" in answer.message
 
 
 def test_a_place_is_answered_only_from_its_province(engine) -> None:
