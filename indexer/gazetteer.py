@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from indexer.places import DATA_FILE as PLACES_FILE
-from indexer.places import Places
+from indexer.places import Places, may_name_a_place
 from indexer.vietnamese import fold, has_diacritics, normalize_tones
 
 DATA_FILE = Path(__file__).parent / "data" / "provinces.json"
@@ -127,7 +127,12 @@ class Gazetteer:
         folded_pattern = self._folded if not has_diacritics(text) else self._folded_plain
         for m in folded_pattern.finditer(folded):
             add(m, m.group(0), self._by_folded)
-        if self.places is not None:
+        rest, at = [], 0  # the text with the provinces found blanked out: what a place could still be in
+        for s, e in sorted(taken):
+            rest += [text[at:s], " " * (e - s)]
+            at = max(at, e)
+        rest.append(text[at:])
+        if self._places_file is not None and may_name_a_place("".join(rest)) and self.places is not None:
             for p in self.places.mentions(text):
                 if not any(s < p.end and p.start < e for s, e in taken):
                     found.append(Mention(p.province, p.start, p.end, p.place))

@@ -64,6 +64,28 @@ class _Words:
         return " ".join(self.folded(w) if folded else self.lower(w) for w in words)
 
 
+_KIND_WORD = re.compile(
+    r"(?<!\w)(?:" + "|".join(k.replace(" ", r"\s+") for k in (*DISTRICT_KINDS, *COMMUNE_KINDS)) + r")(?!\w)",
+    re.IGNORECASE,
+)
+
+
+def _starts_sentence(text: str, i: int) -> bool:
+    j = i - 1
+    while j >= 0 and text[j] in " \t":
+        j -= 1
+    return j < 0 or text[j] in ".!?:;\n"
+
+
+def may_name_a_place(text: str) -> bool:
+    """Whether `text` (normalised) could name a place: a kind word ("huyện", "TP"), a capitalised word inside a
+    sentence, or no diacritics at all (folded names).  A question that cannot — "Kon Tum có bao nhiêu máy chủ?"
+    with its province blanked out — leaves the list unread, which keeps a one-question process fast."""
+    if not has_diacritics(text) or _KIND_WORD.search(text):
+        return True
+    return any(m.group(0)[:1].isupper() and not _starts_sentence(text, m.start()) for m in _TOKEN.finditer(text))
+
+
 class Places:
     """Place names → the provinces they lie in; `mentions(text)` finds the ones that name a single province."""
 

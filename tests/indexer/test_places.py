@@ -81,3 +81,11 @@ def test_places_data_names_its_source_and_loads_on_first_use() -> None:
     assert isinstance(gazetteer.places, Places)
     assert time.perf_counter() - start < 2.0
     assert Gazetteer.load(places_file=None).mentions("huyện Krông Pắc") == []
+
+
+def test_a_question_that_cannot_name_a_place_leaves_the_list_unread() -> None:
+    gazetteer = Gazetteer.load()
+    assert [m.province for m in gazetteer.mentions("Kon Tum có bao nhiêu máy chủ ở cấp tỉnh?")] == ["Kon Tum"]
+    assert gazetteer._places is None  # a one-question process does not pay for the list
+    assert [m.place for m in gazetteer.mentions("Năm 2025 Buôn Hồ có bao nhiêu máy chủ?")] == ["Buôn Hồ"]
+    assert gazetteer._places is not None
