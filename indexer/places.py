@@ -4,9 +4,10 @@ administrative units; its source and date are in the file) and found in text by 
 
 A place is recognised after its kind ("huyện Krông Pắc", "TP. Buôn Ma Thuột", "xã Hòa Thắng") when its name
 belongs to one province, and without its kind only when the name is a district-level unit's, has at least two
-words, is written capitalised and names no other unit anywhere in the country ("Buôn Ma Thuột").  A name that
-several provinces share ("huyện Châu Thành") says nothing about the province and is not a mention.  Text without
-diacritics is matched on folded names of two words or more, with the kind required below three words.
+words, is written capitalised, does not end a longer name ("Văn Lâm" in "Đặng Văn Lâm" is a person) and names
+no other unit anywhere in the country ("Buôn Ma Thuột").  A name that several provinces share ("huyện Châu
+Thành") says nothing about the province and is not a mention.  Text without diacritics is matched on folded
+names of two words or more, with the kind required below three words.
 """
 
 from __future__ import annotations
@@ -75,6 +76,15 @@ def _starts_sentence(text: str, i: int) -> bool:
     while j >= 0 and text[j] in " \t":
         j -= 1
     return j < 0 or text[j] in ".!?:;\n"
+
+
+def _ends_a_longer_name(text: str, tokens: list[tuple[int, int, str]], glued: list[bool], i: int) -> bool:
+    """Whether the capitalised words from token i continue a name begun before them, inside a sentence: "Văn Lâm"
+    in "Đặng Văn Lâm", "Hồng Bàng" in "Trung tướng Mai Hồng Bàng" are people, not districts."""
+    if i == 0 or not glued[i]:
+        return False
+    word = tokens[i - 1][2]
+    return word[:1].isupper() and not word.isupper() and not _starts_sentence(text, tokens[i - 1][0])
 
 
 def may_name_a_place(text: str) -> bool:
@@ -182,7 +192,12 @@ class Places:
             match = None
             if forms[i] in self._kind_first:
                 match = self._prefixed(tokens, forms, glued, i, folded)
-            if match is None and forms[i] in self._bare_first and (folded or tokens[i][2][:1].isupper()):
+            if (
+                match is None
+                and forms[i] in self._bare_first
+                and (folded or tokens[i][2][:1].isupper())
+                and not _ends_a_longer_name(text, tokens, glued, i)
+            ):
                 match = self._bare_at(tokens, forms, glued, i, folded)
             if match is None:
                 i += 1

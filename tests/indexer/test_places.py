@@ -36,6 +36,9 @@ def test_places_are_mentions_of_their_province(gazetteer: Gazetteer, text: str, 
 def test_names_several_provinces_share_or_ordinary_words_are_not_mentions(gazetteer: Gazetteer) -> None:
     assert gazetteer.mentions("huyện Châu Thành có bao nhiêu máy tính?") == []  # a district in nine provinces
     assert gazetteer.mentions("xã hội hóa đầu tư, phường hội, thành phố thông minh") == []
+    # People whose given names are district names ("Văn Lâm" in Hưng Yên, "Hồng Bàng" in Hải Phòng).
+    assert gazetteer.mentions("Tại sao Đặng Văn Lâm lại tiến tới gần điểm đặt bóng?") == []
+    assert gazetteer.mentions("Trung tướng Mai Hồng Bàng đã phát biểu như thế nào?") == []
     # A province name keeps meaning the province, not a city of that name.
     assert [(m.province, m.place) for m in gazetteer.mentions("thành phố Hồ Chí Minh")] == [("Hồ Chí Minh", "")]
 
