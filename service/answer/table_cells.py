@@ -181,6 +181,25 @@ def _named(header: str, folded: bool) -> set[str]:
     return _content(_UNIT.sub(" ", header), folded)
 
 
+def _one_edit(a: str, b: str) -> bool:
+    """Whether two words differ by at most one letter added, dropped or changed."""
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) <= 1
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+
+
+def overlap(words: set[str], asked: set[str], ocr: bool) -> int:
+    """How many of a header's words the question holds.  For a table OCR read, a word also counts when it is one
+    letter or its diacritics away from a question word ("Pắe" read for "Pắc")."""
+    if not ocr:
+        return len(words & asked)
+    folded = {fold(a) for a in asked}
+    return sum(w in asked or any(len(w) >= 3 and _one_edit(fold(w), f) for f in folded) for w in words)
+
+
 def _years(text: str) -> set[int]:
     return {int(y) for y in _YEAR.findall(text)}
 
@@ -260,7 +279,7 @@ class TableCells:
                 continue
             words = _named(row.label, folded)
             if words:
-                scored.append((len(words & asked) / len(words), row))
+                scored.append((overlap(words, asked, table.ocr) / len(words), row))
         scored.sort(key=lambda x: -x[0])
         if scored and scored[0][0] >= s.min_row_match and (len(scored) == 1 or scored[1][0] < scored[0][0]):
             row_match, row = scored[0]
@@ -277,7 +296,7 @@ class TableCells:
         named = {i: _named(table.column_name(i), folded) for i in columns}
         column_match = 1.0
         if any(named.values()):
-            fits = {i: len(w & asked) / len(w) for i, w in named.items() if w}
+            fits = {i: overlap(w, asked, table.ocr) / len(w) for i, w in named.items() if w}
             top = max(fits.values())
             if top < s.min_column_match:
                 return None
@@ -305,6 +324,8 @@ class TableCells:
         # Everything the question asks about must be in the table, its report or the chosen cell's headers.
         named_here = [row.label, *map(table.column_name, columns), table.caption, table.label_header]
         context_words = _content(" ".join([*named_here, hit.document.title]), folded)
+        if table.ocr:  # a question word one letter away from a word OCR read counts as said
+            context_words |= {w for w in asked if overlap({w}, context_words, ocr=True)}
         covered = sum(any(alt <= context_words for alt in group) for group in groups) / len(groups)
         if covered < s.min_question_coverage:
             return None
