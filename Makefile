@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup model browser index serve test lint clean
+.PHONY: setup model browser ocr index serve test lint clean
 
 setup: $(VENV)/.installed model
 
@@ -20,7 +20,7 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $@
 
-index: setup
+index: setup ocr
 	$(BIN)/hoidap index corpus
 
 serve: index
@@ -32,7 +32,17 @@ browser:
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
 	  echo "chromium is not installed: the browser test will be skipped"
 
-test: setup browser
+# Debian's Tesseract with its Vietnamese model for scanned pages, poppler's pdftoppm (the tests render pages to
+# images with it) and the DejaVu font (the tests write Vietnamese PDFs with it).  Without them scanned files are
+# skipped with a message that says what to install.
+ocr:
+	@{ command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>/dev/null | grep -qx vie && \
+	  command -v pdftoppm >/dev/null 2>&1 && [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; } || \
+	  { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	  tesseract-ocr tesseract-ocr-vie poppler-utils fonts-dejavu-core >/dev/null; } || \
+	  echo "tesseract-ocr, tesseract-ocr-vie, poppler-utils are not installed: scanned files will be skipped"
+
+test: setup browser ocr
 	$(BIN)/pytest -q
 
 lint: setup

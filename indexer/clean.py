@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 
 from indexer.dates import date_line_kind
+from indexer.tables import PAGE_MARK, TABLE_MARK
 from indexer.vietnamese import fold
 
 _UI_TOKENS = frozenset(
@@ -129,14 +130,14 @@ def _words(line: str) -> list[str]:
 
 
 def is_prose(line: str) -> bool:
-    """A line of running text: a dozen words or more."""
-    return len(_words(line)) >= 12
+    """A line of running text: a dozen words or more (a table is the report's own content too)."""
+    return line.startswith(TABLE_MARK) or len(_words(line)) >= 12
 
 
 def chrome_reason(line: str) -> str | None:
     """Why a single line is page chrome, or None when it may be content."""
     folded = _folded(line)
-    if not folded:
+    if not folded or line.startswith((PAGE_MARK, TABLE_MARK)):  # a loader's page and table markers
         return None
     words = _words(folded)
     letters = [w for w in words if not w.isdigit()]

@@ -1,5 +1,6 @@
 """Provinces of Việt Nam, kept as data (indexer/data/provinces.json): the 63 units before 1 July 2025
-with their short forms, and the unit each belongs to among the 34 after the merger."""
+with their short forms, and the unit each belongs to among the 34 after the merger.  Places below the province
+(indexer/places.py) are mentions of their province: "huyện Krông Pắc" is a mention of Đắk Lắk."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from indexer.places import DATA_FILE as PLACES_FILE
+from indexer.places import Places, may_name_a_place
 from indexer.vietnamese import fold, has_diacritics, normalize_tones
 
 DATA_FILE = Path(__file__).parent / "data" / "provinces.json"
@@ -28,6 +31,7 @@ class Mention:
     province: str
     start: int
     end: int
+    place: str = ""  # the place below the province that was written ("Krông Pắc"), if it was one
 
 
 def _pattern(forms: list[str], flags: int = 0) -> re.Pattern[str]:
@@ -36,9 +40,11 @@ def _pattern(forms: list[str], flags: int = 0) -> re.Pattern[str]:
 
 
 class Gazetteer:
-    def __init__(self, provinces: list[Province], merger_date: str) -> None:
+    def __init__(self, provinces: list[Province], merger_date: str, places_file: Path | None = PLACES_FILE) -> None:
         self.provinces = {p.name: p for p in provinces}
         self.merger_date = merger_date
+        self._places_file = places_file  # read on the first look-up that needs it (None: provinces only)
+        self._places: Places | None = None
         self._by_form: dict[str, str] = {}
         self._by_folded: dict[str, str] = {}
         plain: list[str] = []
@@ -61,19 +67,32 @@ class Gazetteer:
         )
 
     @classmethod
-    def load(cls, path: Path = DATA_FILE) -> Gazetteer:
+    def load(cls, path: Path = DATA_FILE, places_file: Path | None = PLACES_FILE) -> Gazetteer:
         data = json.loads(path.read_text(encoding="utf-8"))
         provinces = [
             Province(r["name"], r["kind"], tuple(r["aliases"]), r["ambiguous"], r["since_2025"])
             for r in data["provinces"]
         ]
-        return cls(provinces, data["merger_date"])
+        return cls(provinces, data["merger_date"], places_file)
+
+    @property
+    def places(self) -> Places | None:
+        if self._places is None and self._places_file is not None:
+            self._places = Places.load(self._places_file, frozenset(self._by_form))
+        return self._places
 
     # -- lookups -------------------------------------------------------------------------------------
     def canonical(self, name: str) -> str | None:
         """The canonical (pre-2025) name for any form: "TP.HCM" -> "Hồ Chí Minh"; None if unknown."""
         name = " ".join(normalize_tones(name).split())
         return self._by_form.get(name.lower()) or self._by_folded.get(fold(name).lower())
+
+    def resolve(self, name: str) -> str | None:
+        """The province of a province or of a place below it: "Buôn Ma Thuột" -> "Đắk Lắk"; None if unknown."""
+        found = self.canonical(name)
+        if found is None and self.places is not None:
+            found = self.places.province_of(name)
+        return found
 
     def since_2025(self, name: str) -> str:
         return self.provinces[name].since_2025
@@ -83,7 +102,8 @@ class Gazetteer:
         return sorted(p.name for p in self.provinces.values() if p.since_2025 == current)
 
     def mentions(self, text: str) -> list[Mention]:
-        """Province mentions in text; text without diacritics is matched on folded forms."""
+        """Province mentions in text, and places below a province as mentions of it; text without diacritics is
+        matched on folded forms."""
         text = normalize_tones(text)
         found: list[Mention] = []
         taken: list[tuple[int, int]] = []
@@ -107,6 +127,15 @@ class Gazetteer:
         folded_pattern = self._folded if not has_diacritics(text) else self._folded_plain
         for m in folded_pattern.finditer(folded):
             add(m, m.group(0), self._by_folded)
+        rest, at = [], 0  # the text with the provinces found blanked out: what a place could still be in
+        for s, e in sorted(taken):
+            rest += [text[at:s], " " * (e - s)]
+            at = max(at, e)
+        rest.append(text[at:])
+        if self._places_file is not None and may_name_a_place("".join(rest)) and self.places is not None:
+            for p in self.places.mentions(text):
+                if not any(s < p.end and p.start < e for s, e in taken):
+                    found.append(Mention(p.province, p.start, p.end, p.place))
         return sorted(found, key=lambda x: x.start)
 
     def provinces_in(self, text: str, title: str = "") -> list[str]:

@@ -7,6 +7,7 @@ import re
 from bs4 import BeautifulSoup, NavigableString, Tag
 
 from indexer.dates import find_date
+from indexer.tables import TABLE_MARK, RawTable, caption_before, spans_filled
 
 _DROP_TAGS = {
     "script",
@@ -72,7 +73,44 @@ def _is_chrome(tag: Tag) -> bool:
     return bool(attrs.strip()) and bool(_CHROME_ATTR.search(attrs)) and tag.name not in ("body", "html")
 
 
-def _walk(node: Tag, out: list[str]) -> None:
+_MAX_CELL = 400  # a cell longer than this is page layout, not a figure
+
+
+def _span(cell: Tag, name: str) -> int:
+    try:
+        return max(1, min(int(str(cell.get(name) or 1).strip() or 1), 100))
+    except ValueError:
+        return 1
+
+
+def data_table(table: Tag) -> RawTable | None:
+    """A <table> that holds data (rows of short cells, no table inside), as a grid; None for a layout table."""
+    if table.find("table") is not None:
+        return None
+    rows: list[list[tuple[str, int, int]]] = []
+    header_rows = 0
+    counting = True
+    for tr in table.find_all("tr"):
+        cells = [c for c in tr.find_all(["td", "th"], recursive=False)]
+        if not cells:
+            continue
+        texts = [" ".join(c.get_text(" ", strip=True).split()) for c in cells]
+        if any(len(t) > _MAX_CELL for t in texts):
+            return None
+        rows.append([(t, _span(c, "colspan"), _span(c, "rowspan")) for t, c in zip(texts, cells, strict=True)])
+        in_head = tr.find_parent("thead") is not None or all(c.name == "th" for c in cells)
+        if counting and in_head:
+            header_rows += 1
+        else:
+            counting = False
+    if len(rows) < 2:
+        return None
+    caption = table.find("caption")
+    caption_text = " ".join(caption.get_text(" ", strip=True).split()) if caption else ""
+    return RawTable(spans_filled(rows), header_rows or None, caption_text)
+
+
+def _walk(node: Tag, out: list[str], tables: list[RawTable] | None = None) -> None:
     for child in node.children:
         if isinstance(child, NavigableString):
             if child.__class__.__name__ in ("Comment", "Doctype", "Declaration", "ProcessingInstruction"):
@@ -81,16 +119,26 @@ def _walk(node: Tag, out: list[str]) -> None:
         elif isinstance(child, Tag):
             if _is_chrome(child):
                 continue
+            if child.name == "table" and tables is not None:
+                table = data_table(child)
+                if table is not None:
+                    if not table.caption:
+                        lines = "".join(out).split("\n")
+                        table = RawTable(table.grid, table.header_rows, caption_before(lines))
+                    tables.append(table)
+                    out.append(f"\n{TABLE_MARK}{len(tables) - 1}\n")
+                    continue
             block = child.name in _BLOCK_TAGS
             if block:
                 out.append("\n")
-            _walk(child, out)
+            _walk(child, out, tables)
             if block:
                 out.append("\n")
 
 
-def html_to_text(html: str) -> tuple[str, str | None, str | None]:
-    """Returns (text, title, date) of an HTML page."""
+def html_to_text(html: str) -> tuple[str, str | None, str | None, list[RawTable]]:
+    """Returns (text, title, date, tables) of an HTML page; the text has a TABLE_MARK line where each data table
+    stands."""
     soup = BeautifulSoup(html, "lxml")
     title = None
     for candidate in (soup.find("meta", property="og:title"), soup.find("h1"), soup.find("title")):
@@ -118,9 +166,10 @@ def html_to_text(html: str) -> tuple[str, str | None, str | None]:
             root = found
             break
     parts: list[str] = []
-    _walk(root, parts)
+    tables: list[RawTable] = []
+    _walk(root, parts, tables)
     lines = (" ".join(line.split()) for line in "".join(parts).split("\n"))
     text = "\n".join(line for line in lines if line)
     if title and root is not soup.body and not text.startswith(title):
         text = f"{title}\n{text}"
-    return text, title, date
+    return text, title, date, tables

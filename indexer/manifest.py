@@ -11,7 +11,7 @@ from indexer.errors import IndexLoadError
 
 SCHEMA_VERSION = 1
 # Bump when loading, cleaning or normalisation change the stored text: every document is then re-read.
-PIPELINE_VERSION = "2026.11-3"
+PIPELINE_VERSION = "2026.11-4"  # 4: pages, tables as data, OCR
 MANIFEST_NAME = "manifest.json"
 
 

@@ -31,6 +31,8 @@ from indexer.lexical import LexicalIndex, segment
 from indexer.loaders import is_supported, load_bytes
 from indexer.manifest import MANIFEST_NAME, PIPELINE_VERSION, Manifest, file_digest
 from indexer.metadata import build_document
+from indexer.ocr import IMAGE_SUFFIXES, Ocr, OcrJob, image_frames
+from indexer.pdf import PageOcr, scanned_pages
 from indexer.reader import PublishedIndex, open_generation
 from indexer.store import STORE_NAME, unit_hash, write_store
 from indexer.types import Chunk, Document, EmbedKind, IndexSummary, SkippedFile, embed_hash_for
@@ -38,6 +40,8 @@ from indexer.units import unit_spans
 from indexer.vietnamese import fold
 
 DEFAULT_MAX_FILE_BYTES = 50 * 1024 * 1024
+OCR_CACHE = "ocr-cache"  # beside the generations: OCR text by file sha256, kept across runs and rebuilds
+OCR_SUFFIXES = (".pdf", *IMAGE_SUFFIXES)
 UnitRecord = tuple[str, int, int, str]  # source, start, end, embed hash
 
 
@@ -82,8 +86,12 @@ class Indexer:
         max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
         batch_size: int = 32,
         progress: bool = True,
+        ocr: Ocr | None = None,
     ) -> None:
+        """`ocr`: how scanned pages are read (default: Tesseract with its cache in `<index_dir>/ocr-cache`)."""
         self.embedder = embedder
+        self.given_ocr = ocr
+        self.ocr: Ocr | None = ocr
         self.chunker = chunker or Chunker()
         self.gazetteer = gazetteer
         self.max_file_bytes = max_file_bytes
@@ -98,6 +106,7 @@ class Indexer:
             raise IndexerError(f"corpus directory {corpus_dir} does not exist or is not a directory")
         if self.gazetteer is None:
             self.gazetteer = Gazetteer.load()
+        self.ocr = self.given_ocr or Ocr(index_dir / OCR_CACHE, progress=self.progress)
         layout = IndexLayout(index_dir)
         summary = IndexSummary(index_dir=str(index_dir))
         with layout.writer_lock():
@@ -149,6 +158,24 @@ class Indexer:
         documents: list[Document] = []
         chunks: list[tuple[Chunk, str]] = []
         units: list[UnitRecord] = []
+        deferred: list[tuple[str, Path]] = []  # files that may hold scanned pages: read after OCR has run
+        jobs: list[OcrJob] = []
+
+        def process(source: str, path: Path, data: bytes, sha: str, size: int) -> None:
+            try:
+                document, doc_chunks, spans, notes = self._process(source, path, data, sha, size)
+            except SkipFile as exc:
+                summary.skipped.append(SkippedFile(source, str(exc)))
+                return
+            except Exception as exc:  # a broken file must never stop the run
+                summary.skipped.append(SkippedFile(source, f"could not be read ({exc.__class__.__name__}: {exc})"))
+                return
+            documents.append(document)
+            chunks.extend((c, embed_hash_for(c.embed_text)) for c in doc_chunks)
+            units.extend((source, a, b, unit_hash(document.text[a:b])) for a, b in spans)
+            summary.notes.extend(f"{source}: {note}" for note in notes)
+            (summary.updated if source in old_docs else summary.added).append(source)
+
         for source, path in tqdm(files, desc="reading", unit="file", disable=not self.progress, leave=False):
             try:
                 data, size = self._read(path)
@@ -160,17 +187,31 @@ class Indexer:
                     units.extend(old_units[source])
                     summary.unchanged.append(source)
                     continue
-                document, doc_chunks, spans = self._process(source, path, data, sha, size)
+                if path.suffix.lower() in OCR_SUFFIXES:
+                    jobs.extend(self._ocr_jobs(path, data, sha))
+                    deferred.append((source, path))
+                    continue
             except SkipFile as exc:
                 summary.skipped.append(SkippedFile(source, str(exc)))
                 continue
             except Exception as exc:  # a broken file must never stop the run
                 summary.skipped.append(SkippedFile(source, f"could not be read ({exc.__class__.__name__}: {exc})"))
                 continue
-            documents.append(document)
-            chunks.extend((c, embed_hash_for(c.embed_text)) for c in doc_chunks)
-            units.extend((source, a, b, unit_hash(document.text[a:b])) for a, b in spans)
-            (summary.updated if source in old_docs else summary.added).append(source)
+            process(source, path, data, sha, size)
+        ocred_before = self.ocr.pages_ocred if self.ocr is not None else 0
+        if jobs:
+            assert self.ocr is not None
+            with self.timer.stage("ocr"):
+                self.ocr.run(jobs)
+        for source, path in deferred:
+            try:
+                data, size = self._read(path)
+            except SkipFile as exc:
+                summary.skipped.append(SkippedFile(source, str(exc)))
+                continue
+            process(source, path, data, hashlib.sha256(data).hexdigest(), size)
+        if self.ocr is not None:  # pages OCR'd in this run, in the batch or one at a time as their files loaded
+            summary.ocr_pages += self.ocr.pages_ocred - ocred_before
         current = {d.source for d in documents}
         summary.removed = sorted(s for s in old_docs if s not in current)
         summary.chunks = len(chunks)
@@ -224,12 +265,31 @@ class Indexer:
                 raise SkipFile("file grew past the size limit while indexing")
             return data, len(data)
 
+    def _ocr_jobs(self, path: Path, data: bytes, sha: str) -> list[OcrJob]:
+        """The pages of a PDF or image file that OCR must read (none when OCR is not installed)."""
+        if self.ocr is None or self.ocr.unavailable() is not None:
+            return []
+        try:
+            with self.timer.stage("load"):
+                if path.suffix.lower() == ".pdf":
+                    return [OcrJob(sha, str(path), i, "pdf") for i in scanned_pages(data)]
+                return [OcrJob(sha, str(path), i, "image") for i in range(image_frames(data))]
+        except Exception:  # an unreadable file is reported when it is loaded
+            return []
+
+    def _page_ocr(self, path: Path, sha: str) -> PageOcr | None:
+        ocr = self.ocr
+        if ocr is None or ocr.unavailable() is not None or path.suffix.lower() not in OCR_SUFFIXES:
+            return None
+        kind = "pdf" if path.suffix.lower() == ".pdf" else "image"
+        return lambda page: ocr.layout(OcrJob(sha, str(path), page, kind))
+
     def _process(
         self, source: str, path: Path, data: bytes, sha: str, size: int
-    ) -> tuple[Document, list[Chunk], list[tuple[int, int]]]:
+    ) -> tuple[Document, list[Chunk], list[tuple[int, int]], tuple[str, ...]]:
         assert self.gazetteer is not None
         with self.timer.stage("load"):
-            raw = load_bytes(path, data)
+            raw = load_bytes(path, data, self._page_ocr(path, sha))
         with self.timer.stage("clean+normalise"):
             document = build_document(source, raw, sha, size, self.gazetteer)
         with self.timer.stage("chunk"):
@@ -252,7 +312,7 @@ class Indexer:
                         chunk_id=c.chunk_id,
                     )
                 )
-        return document, out, spans
+        return document, out, spans, raw.notes
 
     def _vectors(
         self,

@@ -1,4 +1,4 @@
-"""The chunk store: one SQLite file with documents and chunks (text, offsets, lexical forms).
+"""The chunk store: one SQLite file with documents (text, pages, tables) and chunks (text, offsets, lexical forms).
 
 Row `row` of the chunks table is row `row` of the vector matrix and of the FAISS index.
 """
@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from indexer.tables import Table
 from indexer.types import Chunk, Document, SourceFormat, embed_hash_for
 
 STORE_NAME = "store.sqlite"
@@ -19,7 +20,10 @@ _SCHEMA = """
 CREATE TABLE documents (
     doc_id INTEGER PRIMARY KEY, source TEXT NOT NULL UNIQUE, title TEXT NOT NULL, date TEXT,
     provinces TEXT NOT NULL, sha256 TEXT NOT NULL, format TEXT NOT NULL, encoding TEXT,
-    size INTEGER NOT NULL, text TEXT NOT NULL
+    size INTEGER NOT NULL, text TEXT NOT NULL,
+    pages TEXT NOT NULL DEFAULT '[]',  -- [[page number, start offset], ...]
+    ocr_pages TEXT NOT NULL DEFAULT '[]',
+    tables TEXT NOT NULL DEFAULT '[]'  -- indexer.tables.Table.to_json() of each table
 );
 CREATE TABLE chunks (
     row INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL UNIQUE, doc_id INTEGER NOT NULL REFERENCES documents,
@@ -74,7 +78,7 @@ def write_store(
         for doc_id, d in enumerate(documents):
             doc_ids[d.source] = doc_id
             conn.execute(
-                "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     doc_id,
                     d.source,
@@ -86,6 +90,9 @@ def write_store(
                     d.encoding,
                     d.size,
                     d.text,
+                    json.dumps([list(p) for p in d.pages]),
+                    json.dumps(list(d.ocr_pages)),
+                    json.dumps([t.to_json() for t in d.tables], ensure_ascii=False),
                 ),
             )
         conn.executemany(
@@ -118,6 +125,11 @@ class ChunkStore:
 
     @staticmethod
     def _document(r: sqlite3.Row) -> Document:
+        keys = r.keys()  # a generation written before pages and tables were kept has none
+
+        def listed(name: str) -> list:
+            return json.loads(r[name]) if name in keys else []
+
         return Document(
             source=r["source"],
             title=r["title"],
@@ -128,6 +140,9 @@ class ChunkStore:
             provinces=tuple(json.loads(r["provinces"])),
             encoding=r["encoding"],
             size=r["size"],
+            pages=tuple((int(n), int(start)) for n, start in listed("pages")),
+            ocr_pages=tuple(int(n) for n in listed("ocr_pages")),
+            tables=tuple(Table.from_json(t) for t in listed("tables")),
         )
 
     def close(self) -> None:
@@ -155,6 +170,17 @@ class ChunkStore:
 
     def all_chunks(self) -> list[StoredChunk]:
         return [self._stored(r) for r in self._conn.execute("SELECT * FROM chunks ORDER BY row")]
+
+    def chunk_at(self, source: str, offset: int) -> StoredChunk | None:
+        """The first chunk of a document that holds `offset`."""
+        doc_id = self._doc_ids.get(source)
+        if doc_id is None:
+            return None
+        r = self._conn.execute(
+            'SELECT * FROM chunks WHERE doc_id = ? AND start <= ? AND "end" > ? ORDER BY row LIMIT 1',
+            (doc_id, offset, offset),
+        ).fetchone()
+        return self._stored(r) if r is not None else None
 
     def units_between(self, source: str, start: int, end: int) -> list[Unit]:
         """Units of a document that overlap [start, end)."""

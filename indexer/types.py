@@ -6,6 +6,8 @@ import hashlib
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from indexer.tables import RawTable, Table
+
 
 class SourceFormat(StrEnum):
     TEXT = "txt"
@@ -13,6 +15,7 @@ class SourceFormat(StrEnum):
     HTML = "html"
     PDF = "pdf"
     DOCX = "docx"
+    IMAGE = "image"
 
 
 class EmbedKind(StrEnum):
@@ -29,6 +32,10 @@ class RawDocument:
     encoding: str | None = None
     title: str | None = None  # a title the format carries (HTML <title>, DOCX properties, Markdown "# ")
     date: str | None = None  # a date the format carries (HTML meta), ISO "YYYY-MM-DD"
+    # the text holds PAGE_MARK lines where pages start and a TABLE_MARK line where each table stands
+    tables: tuple[RawTable, ...] = ()
+    ocr_pages: tuple[int, ...] = ()  # pages read by OCR (1-based)
+    notes: tuple[str, ...] = ()  # what was left unread and why (scanned pages without OCR installed)
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,21 @@ class Document:
     provinces: tuple[str, ...] = ()  # provinces the document is about, most salient first
     encoding: str | None = None
     size: int = 0
+    pages: tuple[tuple[int, int], ...] = ()  # (page number, offset in text where it starts), for paged formats
+    ocr_pages: tuple[int, ...] = ()  # pages read by OCR
+    tables: tuple[Table, ...] = ()  # with the offsets of their row lines in text
+
+    def page_at(self, offset: int) -> int | None:
+        """The page an offset of the text is on (None for formats without pages)."""
+        page = None
+        for number, start in self.pages:
+            if start > offset:
+                break
+            page = number
+        return page
+
+    def tables_between(self, start: int, end: int) -> list[Table]:
+        return [t for t in self.tables if t.start < end and start < t.end]
 
 
 def chunk_id_for(source: str, start: int, text: str) -> str:
@@ -93,6 +115,8 @@ class IndexSummary:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     skipped: list[SkippedFile] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # files indexed with something left unread, and why
+    ocr_pages: int = 0  # pages OCR'd in this run (not read from the OCR cache)
     chunks: int = 0
     embedded_chunks: int = 0
     published: bool = False

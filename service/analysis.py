@@ -171,6 +171,7 @@ class AnalyzedQuestion:
     # ("What is the population of …" -> ("dân số",)): a report must say one of them to answer
     english_terms: tuple[tuple[str, ...], ...] = ()
     english_topic: tuple[str, ...] = ()
+    places: tuple[str, ...] = ()  # places below the province it names ("Krông Pắc"), each a mention of its province
 
     @property
     def province(self) -> str | None:
@@ -248,4 +249,5 @@ class QuestionAnalyzer:
             focus=focus,
             english_terms=english_terms,
             english_topic=english_topic,
+            places=tuple(dict.fromkeys(m.place for m in mentions if m.place)),
         )

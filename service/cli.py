@@ -85,6 +85,10 @@ def _print_summary(summary: IndexSummary) -> None:
     typer.echo(f"  {'skipped':<10} {len(summary.skipped)}")
     for skipped in summary.skipped:
         typer.echo(f"    - {skipped.source}: {skipped.reason}")
+    for note in summary.notes:
+        typer.echo(f"  note: {note}")
+    if summary.ocr_pages:
+        typer.echo(f"  {summary.ocr_pages} scanned page(s) read by OCR (cached for the next runs)")
     typer.echo(f"  {summary.documents} documents, {summary.chunks} chunks ({summary.embedded_chunks} embedded now)")
 
 
@@ -97,7 +101,7 @@ def index(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON")] = False,
 ) -> None:
-    """Build or update the index from a folder of .txt .md .html .pdf .docx files."""
+    """Build or update the index from a folder of .txt .md .html .pdf .docx files and scanned images."""
     from dataclasses import asdict
 
     from indexer.embedders import make_embedder

@@ -59,11 +59,11 @@ class SearchService:
         scopes = list(analysis.provinces)
         provinces: tuple[str, ...] = analysis.searched_provinces
         if explicit.province:
-            name = self.gazetteer.canonical(explicit.province)
+            name = self.gazetteer.resolve(explicit.province)
             if name is None:
                 raise InvalidRequest(
                     f"unknown province {explicit.province!r}: use a province name such as "
-                    "'Quảng Nam', 'Kon Tum' or 'TP.HCM'"
+                    "'Quảng Nam', 'Kon Tum' or 'TP.HCM', or a place in one such as 'Buôn Ma Thuột'"
                 )
             scopes = [self.analyzer.scope(name)]
             provinces = scopes[0].searched

@@ -1,6 +1,6 @@
-"""The extractive answerer, as stages: candidates → features → scoring → phrase (span) → verification →
-confidence, then the over-time rule and citations.  Each stage is replaceable behind its interface; every
-number that tunes them lives in service/answer/parameters.py."""
+"""The extractive answerer, as stages: a table cell the question names (table_cells), else candidates →
+features → scoring → phrase (span) → verification → confidence, then the over-time rule and citations.  Each
+stage is replaceable behind its interface; every number that tunes them lives in service/answer/parameters.py."""
 
 from __future__ import annotations
 
@@ -20,12 +20,18 @@ from service.answer.over_time import Version, versions
 from service.answer.parameters import AnswerParameters
 from service.answer.scoring import LinearScorer, Scorer
 from service.answer.spans import RuleSpans, SpanExtractor
+from service.answer.table_cells import Cell, TableCells, YearNotCovered
 from service.answer.terms import QuestionTerms, question_terms
 from service.answer.types import Answer, Candidate, Outcome, Scored
 from service.answer.verification import Coverage, Disagreement, Verifier
 from service.search import SearchOutcome
 
 NOT_SAID = "Các báo cáo không nêu thông tin này (the reports do not say)."
+
+
+def _states_a_year(answer: Answer, years: tuple[int, ...]) -> bool:
+    """Whether an answer's evidence names one of the asked years."""
+    return answer.answer is not None and any(str(y) in (answer.evidence or "") for y in years)
 
 
 @dataclass
@@ -60,6 +66,7 @@ class Answerer:
         self.spans = spans or RuleSpans(self.numbers, p.spans)
         self.verifier = Verifier(p.thresholds)
         self.calibrator = LogisticCalibrator(p.confidence)
+        self.cells = TableCells(p.table_cells)
 
     @property
     def candidate_hits(self) -> int:
@@ -68,9 +75,13 @@ class Answerer:
     def answer(self, outcome: SearchOutcome, top_k: int) -> Answer:
         return self.trace(outcome, top_k).answer
 
+    @staticmethod
+    def province_words(q: AnalyzedQuestion) -> frozenset[str]:
+        return frozenset(w for p in q.searched_provinces for w in phrases.words(p, q.folded))
+
     def terms(self, outcome: SearchOutcome) -> QuestionTerms:
         q = outcome.analysis
-        province_words = frozenset(w for p in q.searched_provinces for w in phrases.words(p, q.folded))
+        province_words = self.province_words(q)
         probe = question_terms(q, province_words)
         rarity = outcome.index.lexical.rarity(list(probe.words), q.folded) if probe.words else {}
         unseen = frozenset(
@@ -87,6 +98,22 @@ class Answerer:
             where = f" về {q.province}" if q.province else ""
             message = f"Các báo cáo hiện có không có thông tin{where} (the reports do not cover this)."
             return Trace(Answer(None, None, [], message, outcome=Outcome.NO_REPORT))
+        cell = self.cells.find(q, outcome, self.province_words(q))
+        if isinstance(cell, Cell):
+            return Trace(self._from_table(cell, outcome, top_k))
+        trace = self._from_text(outcome, top_k)
+        if isinstance(cell, YearNotCovered) and not (
+            _states_a_year(trace.answer, q.years)
+            and cell.also_said_by(trace.answer.evidence or "", self.parameters.table_cells.min_row_match)
+        ):
+            # A table holds the row and column asked for but not the year, and no sentence about them gives it.
+            cited = citations(hits, top_k)
+            trace.answer = Answer(None, None, cited, cell.message(), outcome.notes, outcome=Outcome.NOT_COVERED)
+        return trace
+
+    def _from_text(self, outcome: SearchOutcome, top_k: int) -> Trace:
+        q = outcome.analysis
+        hits = outcome.hits
         terms = self.terms(outcome)
         found = candidate_stage.collect(outcome, self.candidate_hits)
         matrix = features(q, terms, found, self.numbers, self.parameters.spans)
@@ -120,6 +147,20 @@ class Answerer:
             return trace
         trace.answer = self._answer(q, terms, ranked, chosen, hits, top_k, outcome.notes, confidence)
         return trace
+
+    def _from_table(self, cell: Cell, outcome: SearchOutcome, top_k: int) -> Answer:
+        """The answer a table cell gives, cited at its row (with the table and page)."""
+        cited = citations(outcome.hits, top_k)
+        confidence = round(self.parameters.table_cells.confidence * cell.match, 3)
+        own = cell.citation(outcome)
+        rest = [c for c in cited if c.chunk_id != own.chunk_id][: max(0, top_k - 1)]
+        if confidence < self.min_confidence:
+            message = (
+                f"Không đủ tin cậy để trả lời (độ tin cậy {confidence:.2f} < {self.min_confidence:.2f}); "
+                f"ô gần nhất trong bảng: “{cell.evidence}” (not confident enough to answer)."
+            )
+            return Answer(None, None, [own, *rest], message, outcome.notes, confidence, Outcome.LOW_CONFIDENCE)
+        return Answer(cell.answer, cell.evidence, [own, *rest], None, outcome.notes, confidence, Outcome.ANSWERED)
 
     def _choose(self, q: AnalyzedQuestion, terms: QuestionTerms, ranked: list[Scored], trace: Trace) -> Version | None:
         for scored in ranked[: self.parameters.thresholds.phrase_tries]:

@@ -1,4 +1,5 @@
-"""Candidates: the answer units of the best retrieved passages, each with its similarity to the question."""
+"""Candidates: the answer units of the best retrieved passages, each with its similarity to the question.  A
+table's row lines are not candidates: a row holds several figures, and one is given only as a cell."""
 
 from __future__ import annotations
 
@@ -33,6 +34,8 @@ def collect(outcome: SearchOutcome, hits: int) -> list[Candidate]:
     units: list[tuple[Unit, int]] = []
     for rank, hit in enumerate(outcome.hits[:hits]):
         for unit in store.units_between(hit.chunk.source, hit.chunk.start, hit.chunk.end):
+            if hit.document.tables_between(unit.start, unit.end):
+                continue  # a table's row line: its figures are read from their cells (table_cells), not as prose
             if unit.row not in seen:
                 seen.add(unit.row)
                 units.append((unit, rank))

@@ -7,16 +7,23 @@ from service.retrieval import Hit
 
 
 def cite(hit: Hit, start: int, end: int, text: str) -> Citation:
-    """A passage of the hit's document (its chunk, or a sentence of it) as a citation."""
+    """A passage of the hit's document (its chunk, or a sentence of it) as a citation, with its page, whether
+    OCR read it, and the table it is a row of."""
+    document = hit.document
+    page = document.page_at(start)
+    table = next((t.caption or None for t in document.tables_between(start, end) if t.start <= start), None)
     return Citation(
         hit.chunk.source,
-        hit.document.title,
+        document.title,
         hit.chunk.chunk_id,
         start,
         end,
         text,
         round(hit.score, 4),
-        hit.document.date,
+        document.date,
+        page,
+        page is not None and page in document.ocr_pages,
+        table,
     )
 
 

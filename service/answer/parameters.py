@@ -97,12 +97,25 @@ class Thresholds:
 
 
 @dataclass(frozen=True)
+class TableCellSettings:
+    """Answering from a table cell (service/answer/table_cells.py); hand-set, not fitted."""
+
+    hits: int = 8  # retrieved passages whose tables are read
+    min_row_match: float = 0.6  # share of a row label's words the question must hold
+    min_column_match: float = 0.6  # … of a column header's words
+    min_question_coverage: float = 0.8  # share of the question's words the table, its report and the cell name
+    margin: float = 0.05  # a second table's cell this close in match, with another figure: no cell answer
+    confidence: float = 0.9  # of an answer read from the one cell a row and a column name
+
+
+@dataclass(frozen=True)
 class AnswerParameters:
     numbers: NumberWeights = field(default_factory=NumberWeights)
     scorer: ScorerWeights = field(default_factory=ScorerWeights)
     spans: SpanSettings = field(default_factory=SpanSettings)
     confidence: ConfidenceWeights = field(default_factory=ConfidenceWeights)
     thresholds: Thresholds = field(default_factory=Thresholds)
+    table_cells: TableCellSettings = field(default_factory=TableCellSettings)
     provenance: dict[str, Any] = field(default_factory=lambda: {"fitted": False})
 
     @classmethod

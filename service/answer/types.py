@@ -19,6 +19,9 @@ class Citation:
     text: str
     score: float
     date: str | None = None
+    page: int | None = None  # the page the passage is on (paged formats: PDF, scans)
+    ocr: bool = False  # read from a scanned page by OCR
+    table: str | None = None  # the caption of the table the passage is a row of
 
 
 class Outcome(StrEnum):

@@ -22,6 +22,14 @@ class Filters(BaseModel):
     date_from: dt.date | None = Field(None, description="Reports dated on or after (YYYY-MM-DD)")
     date_to: dt.date | None = Field(None, description="Reports dated on or before (YYYY-MM-DD)")
 
+    @field_validator("date_from", "date_to", mode="before")
+    @classmethod
+    def _written_date(cls, value: object) -> object:
+        """A date as the schema says, "YYYY-MM-DD": not a number of seconds (pydantic would read 0 as 1970)."""
+        if value is not None and not isinstance(value, str | dt.date):
+            raise ValueError("a date is written YYYY-MM-DD")
+        return value
+
     def explicit(self) -> ExplicitFilters:
         return ExplicitFilters(self.province, self.source, self.date_from, self.date_to)
 
@@ -57,6 +65,9 @@ class Citation(BaseModel):
     end: int
     text: str
     score: float
+    page: int | None = Field(None, description="The page the passage is on (PDF and scanned files)")
+    ocr: bool = Field(False, description="The passage was read from a scanned page by OCR")
+    table: str | None = Field(None, description="The caption of the table the passage is a row of")
 
 
 class QueryInfo(BaseModel):

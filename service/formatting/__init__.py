@@ -50,13 +50,22 @@ def confidence_line(answer: Answer) -> str | None:
 
 
 def source_line(i: int, c: Citation) -> str:
-    """ "[1] Title (source, date)" """
-    date = f", {c.date}" if c.date else ""
-    return f"[{i}] {c.title} ({c.source}{date})"
+    """ "[1] Title (source, date, trang 2 (OCR), bảng “Biểu 1. …”)" """
+    where = [c.source]
+    if c.date:
+        where.append(c.date)
+    if c.page is not None:
+        where.append(f"trang {c.page}" + (" (OCR)" if c.ocr else ""))
+    elif c.ocr:
+        where.append("OCR")
+    if c.table:
+        where.append(f"bảng “{c.table}”")
+    return f"[{i}] {c.title} ({', '.join(where)})"
 
 
 def cited_text(answer: Answer, i: int, c: Citation) -> str:
-    """The passage to quote for citation i (1-based): the evidence sentence for the first when it is there."""
-    if i == 1 and answer.evidence and answer.evidence in c.text:
+    """The passage to quote for citation i (1-based): the evidence sentence for the first when it is there, and
+    for a table cell the cell with its row and column (not the row's other cells)."""
+    if i == 1 and answer.evidence and (answer.evidence in c.text or c.table is not None):
         return answer.evidence
     return c.text

@@ -56,7 +56,9 @@
       title.textContent = c.title;
       const meta = document.createElement("span");
       meta.className = "meta";
-      meta.textContent = ` — ${c.source}${c.date ? ", " + c.date : ""} (ký tự ${c.start}–${c.end})`;
+      const page = c.page != null ? `, trang ${c.page}${c.ocr ? " (OCR)" : ""}` : "";
+      const table = c.table ? `, bảng “${c.table}”` : "";
+      meta.textContent = ` — ${c.source}${c.date ? ", " + c.date : ""}${page}${table} (ký tự ${c.start}–${c.end})`;
       summary.append(title, meta);
       details.append(summary, highlighted(c.text, evidence));
       li.appendChild(details);

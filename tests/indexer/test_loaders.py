@@ -7,6 +7,7 @@ import pytest
 
 from indexer.errors import SkipFile
 from indexer.loaders import load_bytes
+from indexer.tables import TABLE_MARK
 from indexer.types import SourceFormat
 
 BODY = "Quảng Nam có 19 điểm cầu hội nghị truyền hình, tổng số máy vi tính là 3.359 máy."
@@ -113,7 +114,8 @@ def test_docx_with_heading_and_table() -> None:
     data = make_docx("Báo cáo Kon Tum", [BODY], [["Đơn vị", "Máy chủ"], ["Cấp tỉnh", "67"]])
     raw = load_bytes(Path("a.docx"), data)
     assert raw.title == "Báo cáo Kon Tum"
-    assert BODY in raw.text and "Cấp tỉnh | 67" in raw.text
+    assert BODY in raw.text and f"{TABLE_MARK}0" in raw.text.split("\n")  # where the table stands
+    assert [table.grid for table in raw.tables] == [(("Đơn vị", "Máy chủ"), ("Cấp tỉnh", "67"))]
 
 
 def test_not_a_docx_is_skipped() -> None:

@@ -61,8 +61,10 @@ def test_search_and_filters(client) -> None:
         ({"question": "a", "top_k": "many"}, "top_k"),
         ({"question": "a", "filters": {"planet": "Mars"}}, "unknown field"),
         ({"question": "a", "filters": {"province": "Atlantis"}}, "unknown province"),
+        ({"question": "a", "filters": {"province": "huyện Châu Thành"}}, "unknown province"),  # in nine provinces
         ({"question": "a", "filters": {"source": "../etc/passwd"}}, "unknown source"),
         ({"question": "a", "filters": {"date_from": "yesterday"}}, "date_from"),
+        ({"question": "a", "filters": {"date_to": 0}}, "a date is written YYYY-MM-DD"),
         ({"question": "a", "filters": {"date_from": "2015-01-01", "date_to": "2014-01-01"}}, "after"),
     ],
 )
