@@ -3,6 +3,9 @@
 FROM python:3.11-slim AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /app
+# Tesseract with its Vietnamese model: scanned pages in corpus/ are read at build time (else they are skipped).
+RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    tesseract-ocr tesseract-ocr-vie && rm -rf /var/lib/apt/lists/*
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 # The CPU build of torch first: an unpinned torch would pull gigabytes of CUDA packages.
@@ -16,6 +19,9 @@ RUN hoidap convert-model --models-dir /app/data/models
 RUN hoidap index corpus --index-dir /app/data/index --quiet
 
 FROM python:3.11-slim
+# … and at run time, for `hoidap index` over a mounted folder of reports.
+RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    tesseract-ocr tesseract-ocr-vie && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home --uid 10001 hoidap
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build --chown=hoidap:hoidap /app/data /app/data
