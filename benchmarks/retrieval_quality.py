@@ -2,6 +2,7 @@
 
     .venv/bin/python -m benchmarks.retrieval_quality alqac vimedaqa vinewsqa [--split train|test|all]
         [--dense-weights 0.4 0.5 0.6] [--rerank-weights 0.0 0.6 1.0] [--rerank-depths 50]
+        [--chunk-size 900 --chunk-overlap 150]
 
 For each set: materialises it (../shared/eval/materialize.py) into /tmp/hoidap-eval/<set>, builds the index
 with the default embedder (incremental, so a second run reuses it), searches every question with top-k 100
@@ -26,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.eval_sets import question_split
+from indexer.chunking import Chunker, ChunkerSettings
 from indexer.embedders import make_embedder
 from indexer.gazetteer import Gazetteer
 from indexer.pipeline import Indexer
@@ -67,14 +69,18 @@ class QueryCache:
         return np.stack([self.cache[t] for t in texts])
 
 
-def prepare(name: str, work: Path, embedder: Any) -> Path:
+def prepare(name: str, work: Path, embedder: Any, chunks: ChunkerSettings | None = None) -> tuple[Path, Path]:
+    """The set's folder and its index (another index per chunk size and overlap than the default)."""
     target = work / name
     if not (target / "questions.jsonl").exists():
         subprocess.run(
             [sys.executable, str(EVAL / "materialize.py"), str(EVAL / "external" / SETS[name]), str(target)], check=True
         )
-    Indexer(embedder, progress=True).run(target / "corpus", target / "index")
-    return target
+    chunks = chunks or ChunkerSettings()
+    default = chunks == ChunkerSettings()
+    index = target / ("index" if default else f"index-c{chunks.size}-o{chunks.overlap}")
+    Indexer(embedder, Chunker(chunks), progress=True).run(target / "corpus", index)
+    return target, index
 
 
 def score(questions: list[dict], qrels: Path, service: SearchService, mode: RetrievalMode, out: Path) -> dict:
@@ -101,13 +107,16 @@ def main() -> None:
     parser.add_argument("--rerank-weights", nargs="+", type=float, default=[0.0, RerankSettings().weight])
     parser.add_argument("--rerank-depths", nargs="+", type=int, default=[RerankSettings().depth])
     parser.add_argument("--embedder", default="e5-onnx", help="embedder spec (one index per embedder and --work)")
+    parser.add_argument("--chunk-size", type=int, default=ChunkerSettings().size, help="characters per passage")
+    parser.add_argument("--chunk-overlap", type=int, default=ChunkerSettings().overlap)
     args = parser.parse_args()
+    chunks = ChunkerSettings(size=args.chunk_size, overlap=args.chunk_overlap)
     embedder = QueryCache(make_embedder(args.embedder))
     embedder.load()
     gazetteer = Gazetteer.load()
     for name in args.sets:
-        target = prepare(name, args.work, embedder)
-        index = open_index(target / "index", embedder.id)
+        target, index_dir = prepare(name, args.work, embedder, chunks)
+        index = open_index(index_dir, embedder.id)
         questions = [json.loads(line) for line in (target / "questions.jsonl").read_text().splitlines() if line]
         questions = [q for q in questions if args.split == "all" or question_split(str(q["id"])) == args.split]
         kept = {str(q["id"]) for q in questions}
@@ -130,7 +139,8 @@ def main() -> None:
                 reranker, rerank = ("units", RerankSettings(depth=depth, weight=weight)) if weight else ("none", None)
                 service = SearchService(index, embedder, gazetteer, fusion, reranker, rerank)
                 figures = score(questions, qrels, service, mode, Path(tmp) / "results.jsonl")
-                print(name, args.split, label, json.dumps(figures), flush=True)
+                chunking = f"c{chunks.size}-o{chunks.overlap}"
+                print(name, args.split, chunking, label, json.dumps(figures), flush=True)
 
 
 if __name__ == "__main__":
