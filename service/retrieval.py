@@ -196,13 +196,14 @@ class HybridRetriever:
     def _rerank(
         self, question: AnalyzedQuestion, vector: np.ndarray | None, fused: dict[int, float]
     ) -> dict[int, float]:
-        """The reranker's order for the best `depth` fused passages, scaled to (0, 1] above the rest."""
+        """The reranker's order for the best `depth` fused passages, scaled to [0.5, 1] above the rest (whose
+        fused scores, in [0, 1], are scaled below 0.5)."""
         assert self.reranker is not None
         top = sorted(fused, key=lambda r: -fused[r])[: self.rerank_settings.depth]
         relevance = self.reranker.relevance(question, vector, top)
         mixed = combine(np.array([fused[r] for r in top]), relevance, self.rerank_settings.weight)
         scaled = _normalise(mixed, np.arange(len(top)))
-        out = {r: 0.0 for r in fused}
+        out = {r: 0.49 * fused[r] for r in fused}  # below the reranked ones, in their fused order
         out.update({r: 0.5 + 0.5 * float(v) for r, v in zip(top, scaled, strict=True)})
         return out
 

@@ -164,3 +164,15 @@ def test_a_cross_encoder_from_a_local_directory_reranks(seed_engine, tiny_cross_
     expected = reranker.model.predict([(outcome.analysis.text, h.chunk.text) for h in outcome.hits])
     assert np.allclose(relevance, expected)
     assert len(set(np.round(relevance, 6))) > 1 and list(relevance) == sorted(relevance, reverse=True)
+
+
+def test_passages_past_the_reranked_ones_keep_their_fused_order(seed_engine) -> None:
+    embedder = seed_engine.search_service.retriever.embedder
+    gazetteer = seed_engine.search_service.gazetteer
+    index = seed_engine.index
+    question = "máy tính kết nối Internet"
+    reranked = SearchService(index, embedder, gazetteer, reranker="units", rerank=RerankSettings(2, 1.0))
+    plain = SearchService(index, embedder, gazetteer, reranker="none")
+    after = [h.row for h in reranked.search(question, 8).hits]
+    before = [h.row for h in plain.search(question, 8).hits]
+    assert len(before) == 8 and set(after[:2]) == set(before[:2]) and after[2:] == before[2:]
