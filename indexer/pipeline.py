@@ -77,6 +77,11 @@ def scan_corpus(corpus_dir: Path) -> tuple[list[tuple[str, Path]], list[SkippedF
     return found, skipped
 
 
+def skip_reason(exc: Exception) -> str:
+    """Why a file is skipped: a SkipFile says it itself; anything else is a file that could not be read."""
+    return str(exc) if isinstance(exc, SkipFile) else f"could not be read ({exc.__class__.__name__}: {exc})"
+
+
 class Indexer:
     def __init__(
         self,
@@ -164,11 +169,8 @@ class Indexer:
         def process(source: str, path: Path, data: bytes, sha: str, size: int) -> None:
             try:
                 document, doc_chunks, spans, notes = self._process(source, path, data, sha, size)
-            except SkipFile as exc:
-                summary.skipped.append(SkippedFile(source, str(exc)))
-                return
             except Exception as exc:  # a broken file must never stop the run
-                summary.skipped.append(SkippedFile(source, f"could not be read ({exc.__class__.__name__}: {exc})"))
+                summary.skipped.append(SkippedFile(source, skip_reason(exc)))
                 return
             documents.append(document)
             chunks.extend((c, embed_hash_for(c.embed_text)) for c in doc_chunks)
@@ -191,11 +193,8 @@ class Indexer:
                     jobs.extend(self._ocr_jobs(path, data, sha))
                     deferred.append((source, path))
                     continue
-            except SkipFile as exc:
-                summary.skipped.append(SkippedFile(source, str(exc)))
-                continue
             except Exception as exc:  # a broken file must never stop the run
-                summary.skipped.append(SkippedFile(source, f"could not be read ({exc.__class__.__name__}: {exc})"))
+                summary.skipped.append(SkippedFile(source, skip_reason(exc)))
                 continue
             process(source, path, data, sha, size)
         ocred_before = self.ocr.pages_ocred if self.ocr is not None else 0
@@ -206,8 +205,8 @@ class Indexer:
         for source, path in deferred:
             try:
                 data, size = self._read(path)
-            except SkipFile as exc:
-                summary.skipped.append(SkippedFile(source, str(exc)))
+            except Exception as exc:  # a broken file must never stop the run
+                summary.skipped.append(SkippedFile(source, skip_reason(exc)))
                 continue
             process(source, path, data, hashlib.sha256(data).hexdigest(), size)
         if self.ocr is not None:  # pages OCR'd in this run, in the batch or one at a time as their files loaded
