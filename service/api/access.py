@@ -13,6 +13,7 @@ import time
 from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service.api.principal import ANONYMOUS, Principal, Role
 from service.errors import ServiceError, Unauthorized, error_body
 from service.settings import Settings
 
@@ -66,6 +67,10 @@ def authorize(request: Request) -> None:
         if not any(hmac.compare_digest(digest, known) for known in settings.api_keys):
             raise Unauthorized("the API key is not valid")
         caller = digest[:16]
+        # HOIDAP_API_KEYS: one shared key (or a few), each allowed everything, as before keys had names
+        request.state.principal = Principal(f"shared:{caller}", f"shared key {caller[:8]}", Role.ADMIN, None)
+    else:
+        request.state.principal = ANONYMOUS
     request.app.state.rate_limiter.check(caller)
 
 
