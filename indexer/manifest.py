@@ -26,6 +26,8 @@ class Manifest:
     documents: dict[str, str] = field(default_factory=dict)  # source -> sha256 of the file
     counts: dict[str, int] = field(default_factory=dict)
     files: dict[str, dict[str, object]] = field(default_factory=dict)  # name -> {"sha256", "size"}
+    # collection -> the folder it was last indexed from (a generation from before collections: {})
+    collections: dict[str, str] = field(default_factory=dict)
 
     @property
     def embedder_id(self) -> str:

@@ -9,33 +9,39 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import sqlite3
-import time
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
 from indexer.chunking import Chunker
+from indexer.corpus import RunScope, StageTimer, collections_of, scan_corpus, skip_reason
 from indexer.dense import write_dense
 from indexer.embedders import Embedder
 from indexer.errors import IndexerError, IndexLoadError, SkipFile
 from indexer.gazetteer import Gazetteer
 from indexer.layout import IndexLayout
 from indexer.lexical import LexicalIndex, segment
-from indexer.loaders import is_supported, load_bytes
+from indexer.loaders import load_bytes
 from indexer.manifest import MANIFEST_NAME, PIPELINE_VERSION, Manifest, file_digest
 from indexer.metadata import build_document
 from indexer.ocr import IMAGE_SUFFIXES, Ocr, OcrJob, image_frames
 from indexer.pdf import PageOcr, scanned_pages
 from indexer.reader import PublishedIndex, open_generation
 from indexer.store import STORE_NAME, unit_hash, write_store
-from indexer.types import Chunk, Document, EmbedKind, IndexSummary, SkippedFile, embed_hash_for
+from indexer.types import (
+    DEFAULT_COLLECTION,
+    Chunk,
+    Document,
+    EmbedKind,
+    IndexSummary,
+    SkippedFile,
+    check_collection,
+    embed_hash_for,
+)
 from indexer.units import unit_spans
 from indexer.vietnamese import fold
 
@@ -43,43 +49,6 @@ DEFAULT_MAX_FILE_BYTES = 50 * 1024 * 1024
 OCR_CACHE = "ocr-cache"  # beside the generations: OCR text by file sha256, kept across runs and rebuilds
 OCR_SUFFIXES = (".pdf", *IMAGE_SUFFIXES)
 UnitRecord = tuple[str, int, int, str]  # source, start, end, embed hash
-
-
-class StageTimer:
-    """Seconds spent per stage, for the summary and benchmarks/index_throughput.py."""
-
-    def __init__(self) -> None:
-        self.seconds: dict[str, float] = defaultdict(float)
-
-    @contextmanager
-    def stage(self, name: str) -> Iterator[None]:
-        start = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.seconds[name] += time.perf_counter() - start
-
-
-def scan_corpus(corpus_dir: Path) -> tuple[list[tuple[str, Path]], list[SkippedFile]]:
-    """Supported files under the corpus (hidden ones ignored), by their source id, and the others."""
-    found, skipped = [], []
-    for root, dirs, files in os.walk(corpus_dir):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            if name.startswith("."):
-                continue
-            path = Path(root) / name
-            source = path.relative_to(corpus_dir).as_posix()
-            if is_supported(path):
-                found.append((source, path))
-            else:
-                skipped.append(SkippedFile(source, f"unsupported file type {path.suffix or '(none)'}"))
-    return found, skipped
-
-
-def skip_reason(exc: Exception) -> str:
-    """Why a file is skipped: a SkipFile says it itself; anything else is a file that could not be read."""
-    return str(exc) if isinstance(exc, SkipFile) else f"could not be read ({exc.__class__.__name__}: {exc})"
 
 
 class Indexer:
@@ -105,8 +74,18 @@ class Indexer:
         self.timer = StageTimer()
 
     # -- the run ----------------------------------------------------------------------------------------
-    def run(self, corpus_dir: Path, index_dir: Path, rebuild: bool = False) -> IndexSummary:
+    def run(
+        self,
+        corpus_dir: Path,
+        index_dir: Path,
+        rebuild: bool = False,
+        collection: str = DEFAULT_COLLECTION,
+        allow_empty: bool = False,
+    ) -> IndexSummary:
+        """Make the index's `collection` hold what `corpus_dir` holds; other collections are kept as they are.
+        `allow_empty`: a folder with nothing to index empties the collection instead of failing the run."""
         corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
+        check_collection(collection)
         if not corpus_dir.is_dir():
             raise IndexerError(f"corpus directory {corpus_dir} does not exist or is not a directory")
         if self.gazetteer is None:
@@ -116,15 +95,17 @@ class Indexer:
         summary = IndexSummary(index_dir=str(index_dir))
         with layout.writer_lock():
             layout.collect_garbage()
-            previous = None if rebuild else self._previous(layout)
+            previous = self._previous(layout, rebuild, collection)
             try:
-                self._run(corpus_dir, layout, previous, summary)
+                self._run(corpus_dir, layout, previous, summary, RunScope(collection, rebuild, allow_empty))
             finally:
                 if previous is not None:
                     previous.close()
         return summary
 
-    def _previous(self, layout: IndexLayout) -> PublishedIndex | None:
+    def _previous(self, layout: IndexLayout, rebuild: bool, collection: str) -> PublishedIndex | None:
+        """The live generation, whose other collections are carried over (and, unless rebuilding, whose
+        unchanged documents and vectors are reused)."""
         directory = layout.current_dir()
         if directory is None:
             return None
@@ -132,7 +113,16 @@ class Indexer:
             manifest = Manifest.read(directory)
         except IndexLoadError:
             return None  # unreadable: rebuilt from scratch below
+        others = sorted(set(collections_of(manifest)) - {collection})
+        if rebuild and not others:
+            return None
         self.embedder.load()
+        if manifest.embedder_id != self.embedder.id and rebuild:
+            raise IndexerError(
+                f"the index at {layout.root} also holds the collections {', '.join(others)}, embedded with "
+                f"{manifest.embedder_id!r}, not {self.embedder.id!r}: index each of them again with --rebuild "
+                "into a new --index-dir, or keep the embedder"
+            )
         if manifest.embedder_id != self.embedder.id:
             raise IndexerError(
                 f"the index at {layout.root} was built with {manifest.embedder_id!r}, not {self.embedder.id!r}: "
@@ -144,25 +134,35 @@ class Indexer:
             return None
 
     def _run(
-        self, corpus_dir: Path, layout: IndexLayout, previous: PublishedIndex | None, summary: IndexSummary
+        self,
+        corpus_dir: Path,
+        layout: IndexLayout,
+        previous: PublishedIndex | None,
+        summary: IndexSummary,
+        scope: RunScope,
     ) -> None:
-        files, summary.skipped = scan_corpus(corpus_dir)
-        reuse_documents = previous is not None and self._same_processing(previous.manifest)
-        old_docs = {d.source: d for d in previous.store.documents()} if previous else {}
+        files, summary.skipped = scan_corpus(corpus_dir, scope.collection)
+        reuse_documents = previous is not None and self._same_processing(previous.manifest) and not scope.rebuild
+        everything = previous.store.documents() if previous else []
+        carried = [d for d in everything if d.collection != scope.collection]  # other collections, kept as is
+        old_docs = {d.source: d for d in everything if d.collection == scope.collection}
+        reusable = {d.source for d in carried} | (set(old_docs) if reuse_documents else set())
         old_chunks: dict[str, list[tuple[Chunk, str]]] = defaultdict(list)
         old_units: dict[str, list[UnitRecord]] = defaultdict(list)
         old_chunk_rows: dict[str, int] = {}
         old_unit_rows: dict[str, int] = {}
         if previous is not None:
             for stored in previous.store.all_chunks():
-                old_chunks[stored.chunk.source].append((stored.chunk, stored.embed_hash))
-                old_chunk_rows[stored.embed_hash] = stored.row
+                if stored.chunk.source in reusable:
+                    old_chunks[stored.chunk.source].append((stored.chunk, stored.embed_hash))
+                    old_chunk_rows[stored.embed_hash] = stored.row
             for unit in previous.store.all_units():
-                old_units[unit.source].append((unit.source, unit.start, unit.end, unit.embed_hash))
-                old_unit_rows[unit.embed_hash] = unit.row
-        documents: list[Document] = []
-        chunks: list[tuple[Chunk, str]] = []
-        units: list[UnitRecord] = []
+                if unit.source in reusable:
+                    old_units[unit.source].append((unit.source, unit.start, unit.end, unit.embed_hash))
+                    old_unit_rows[unit.embed_hash] = unit.row
+        documents: list[Document] = list(carried)
+        chunks: list[tuple[Chunk, str]] = [c for d in carried for c in old_chunks[d.source]]
+        units: list[UnitRecord] = [u for d in carried for u in old_units[d.source]]
         deferred: list[tuple[str, Path]] = []  # files that may hold scanned pages: read after OCR has run
         jobs: list[OcrJob] = []
 
@@ -172,7 +172,7 @@ class Indexer:
             except Exception as exc:  # a broken file must never stop the run
                 summary.skipped.append(SkippedFile(source, skip_reason(exc)))
                 return
-            documents.append(document)
+            documents.append(replace(document, collection=scope.collection))
             chunks.extend((c, embed_hash_for(c.embed_text)) for c in doc_chunks)
             units.extend((source, a, b, unit_hash(document.text[a:b])) for a, b in spans)
             summary.notes.extend(f"{source}: {note}" for note in notes)
@@ -214,9 +214,13 @@ class Indexer:
         current = {d.source for d in documents}
         summary.removed = sorted(s for s in old_docs if s not in current)
         summary.chunks = len(chunks)
-        if not documents:
+        if len(documents) == len(carried) and (not scope.allow_empty or not documents):
             reasons = "; ".join(f"{s.source}: {s.reason}" for s in summary.skipped[:5])
             raise IndexerError(f"nothing could be indexed in {corpus_dir}" + (f" ({reasons})" if reasons else ""))
+        folders = collections_of(previous.manifest) if previous is not None else {}
+        folders[scope.collection] = str(corpus_dir.resolve())
+        if len(documents) == len(carried):
+            del folders[scope.collection]  # emptied (allow_empty)
         if previous is not None and reuse_documents and not (summary.added or summary.updated or summary.removed):
             summary.generation = previous.generation
             return  # up to date: nothing to publish
@@ -234,7 +238,7 @@ class Indexer:
             name = layout.next_name()
             try:
                 staging = layout.staging_dir(name)
-                self._write(staging, name, documents, chunks, units, chunk_vectors, unit_vectors)
+                self._write(staging, name, documents, chunks, units, chunk_vectors, unit_vectors, folders)
                 layout.publish(staging, name)
             except (OSError, sqlite3.Error, RuntimeError) as exc:  # a full disk, a quota, an I/O error
                 layout.collect_garbage()
@@ -357,6 +361,7 @@ class Indexer:
         units: list[UnitRecord],
         vectors: np.ndarray,
         unit_vectors: np.ndarray,
+        collections: dict[str, str],
     ) -> None:
         write_store(staging / STORE_NAME, documents, chunks, units)
         write_dense(staging, vectors, unit_vectors)
@@ -370,5 +375,6 @@ class Indexer:
             documents={d.source: d.sha256 for d in documents},
             counts={"documents": len(documents), "chunks": len(chunks), "units": len(units)},
             files=files,
+            collections=dict(sorted(collections.items())),
         )
         (staging / MANIFEST_NAME).write_text(manifest.to_json(), encoding="utf-8")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from indexer.tables import Table
-from indexer.types import Chunk, Document, SourceFormat, embed_hash_for
+from indexer.types import DEFAULT_COLLECTION, Chunk, Document, SourceFormat, embed_hash_for
 
 STORE_NAME = "store.sqlite"
 
@@ -23,7 +23,8 @@ CREATE TABLE documents (
     size INTEGER NOT NULL, text TEXT NOT NULL,
     pages TEXT NOT NULL DEFAULT '[]',  -- [[page number, start offset], ...]
     ocr_pages TEXT NOT NULL DEFAULT '[]',
-    tables TEXT NOT NULL DEFAULT '[]'  -- indexer.tables.Table.to_json() of each table
+    tables TEXT NOT NULL DEFAULT '[]',  -- indexer.tables.Table.to_json() of each table
+    collection TEXT NOT NULL DEFAULT 'default'
 );
 CREATE TABLE chunks (
     row INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL UNIQUE, doc_id INTEGER NOT NULL REFERENCES documents,
@@ -78,7 +79,7 @@ def write_store(
         for doc_id, d in enumerate(documents):
             doc_ids[d.source] = doc_id
             conn.execute(
-                "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     doc_id,
                     d.source,
@@ -93,6 +94,7 @@ def write_store(
                     json.dumps([list(p) for p in d.pages]),
                     json.dumps(list(d.ocr_pages)),
                     json.dumps([t.to_json() for t in d.tables], ensure_ascii=False),
+                    d.collection,
                 ),
             )
         conn.executemany(
@@ -143,6 +145,7 @@ class ChunkStore:
             pages=tuple((int(n), int(start)) for n, start in listed("pages")),
             ocr_pages=tuple(int(n) for n in listed("ocr_pages")),
             tables=tuple(Table.from_json(t) for t in listed("tables")),
+            collection=r["collection"] if "collection" in keys else DEFAULT_COLLECTION,
         )
 
     def close(self) -> None:
@@ -153,6 +156,13 @@ class ChunkStore:
 
     def documents(self) -> list[Document]:
         return list(self._documents.values())
+
+    def collections(self) -> dict[str, int]:
+        """Collection name -> how many documents it holds."""
+        counts: dict[str, int] = {}
+        for d in self._documents.values():
+            counts[d.collection] = counts.get(d.collection, 0) + 1
+        return counts
 
     def document(self, source: str) -> Document | None:
         return self._by_source.get(source)

@@ -3,10 +3,30 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from indexer.tables import RawTable, Table
+
+DEFAULT_COLLECTION = "default"  # where documents go when no collection is named (one index for everyone)
+_COLLECTION_NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
+
+
+def check_collection(name: str) -> str:
+    """A collection name: lower-case ASCII letters, digits and inner hyphens, 1-64 long ("so-tai-chinh")."""
+    if not _COLLECTION_NAME.fullmatch(name):
+        raise ValueError(
+            f"{name!r} is not a collection name: use 1-64 lower-case letters a-z, digits and inner hyphens, "
+            "e.g. so-tai-chinh"
+        )
+    return name
+
+
+def collection_source(collection: str, relative: str) -> str:
+    """The source id of a file: its path in the collection's folder, under the collection's name unless the
+    collection is the default one (whose ids stay the plain relative paths)."""
+    return relative if collection == DEFAULT_COLLECTION else f"{collection}/{relative}"
 
 
 class SourceFormat(StrEnum):
@@ -54,6 +74,7 @@ class Document:
     pages: tuple[tuple[int, int], ...] = ()  # (page number, offset in text where it starts), for paged formats
     ocr_pages: tuple[int, ...] = ()  # pages read by OCR
     tables: tuple[Table, ...] = ()  # with the offsets of their row lines in text
+    collection: str = DEFAULT_COLLECTION
 
     def page_at(self, offset: int) -> int | None:
         """The page an offset of the text is on (None for formats without pages)."""

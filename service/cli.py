@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from indexer.errors import IndexerError
-from indexer.types import IndexSummary
+from indexer.types import DEFAULT_COLLECTION, IndexSummary
 from service.limits import TOP_K_DEFAULT, TOP_K_MAX, TOP_K_MIN, question_problem
 from service.settings import Settings, SettingsInvalid, load_settings
 
@@ -98,6 +98,13 @@ def index(
     index_dir: IndexDirOption = None,
     embedder: Annotated[str | None, typer.Option(envvar="HOIDAP_EMBEDDER", help="Embedder spec")] = None,
     rebuild: Annotated[bool, typer.Option(help="Re-read and re-embed everything")] = False,
+    collection: Annotated[
+        str,
+        typer.Option(help="The collection the folder fills (others in the index are kept as they are)"),
+    ] = DEFAULT_COLLECTION,
+    allow_empty: Annotated[
+        bool, typer.Option(help="A folder with nothing to index empties the collection instead of failing")
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON")] = False,
 ) -> None:
@@ -114,7 +121,9 @@ def index(
             max_file_bytes=settings.max_file_mb * 1024 * 1024,
             progress=not quiet and not as_json,
         )
-        summary = indexer.run(settings.corpus_dir, settings.index_dir, rebuild=rebuild)
+        summary = indexer.run(
+            settings.corpus_dir, settings.index_dir, rebuild=rebuild, collection=collection, allow_empty=allow_empty
+        )
     except (IndexerError, ValueError) as exc:
         _fail(str(exc))
         return

@@ -35,6 +35,7 @@ class SearchFilters:
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     keep_undated: bool = False  # inferred date bounds let undated reports through; explicit ones do not
+    collections: frozenset[str] | None = None  # None: every collection (the caller may see them all)
 
 
 @dataclass(frozen=True)
@@ -103,11 +104,15 @@ class HybridRetriever:
     # -- filters --------------------------------------------------------------------------------------
     def document_mask(self, filters: SearchFilters) -> np.ndarray | None:
         """Which documents pass the filters (None: all of them)."""
-        if not (filters.province or filters.source or filters.date_from or filters.date_to):
+        if not (filters.province or filters.source or filters.date_from or filters.date_to) and (
+            filters.collections is None
+        ):
             return None
         allowed = np.zeros(max(self._docs, default=-1) + 1, dtype=bool)
         wanted = set(filters.province)
         for i, doc in self._docs.items():
+            if filters.collections is not None and doc.collection not in filters.collections:
+                continue
             if wanted and not wanted.intersection(doc.provinces):
                 continue
             if filters.source and doc.source != filters.source:

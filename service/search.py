@@ -24,6 +24,7 @@ class ExplicitFilters:
     source: str | None = None
     date_from: dt.date | None = None
     date_to: dt.date | None = None
+    collections: frozenset[str] | None = None  # what the caller may see (its key's scope); None: everything
 
 
 @dataclass
@@ -67,7 +68,10 @@ class SearchService:
                 )
             scopes = [self.analyzer.scope(name)]
             provinces = scopes[0].searched
-        if explicit.source and self.index.store.document(explicit.source) is None:
+        known = self.index.store.document(explicit.source) if explicit.source else None
+        if known is not None and explicit.collections is not None and known.collection not in explicit.collections:
+            known = None  # another collection's report does not exist for this caller
+        if explicit.source and known is None:
             raise InvalidRequest(f"unknown source {explicit.source!r}: GET /v1/documents lists the indexed sources")
         if explicit.date_from and explicit.date_to and explicit.date_from > explicit.date_to:
             raise InvalidRequest("date_from is after date_to")
@@ -76,7 +80,12 @@ class SearchService:
             # A report about year Y cannot be older than Y; undated reports stay in.
             date_from, keep_undated = dt.date(min(analysis.years), 1, 1), True
         filters = SearchFilters(
-            province=provinces, source=explicit.source, date_from=date_from, date_to=date_to, keep_undated=keep_undated
+            province=provinces,
+            source=explicit.source,
+            date_from=date_from,
+            date_to=date_to,
+            keep_undated=keep_undated,
+            collections=explicit.collections,
         )
         return filters, scopes
 

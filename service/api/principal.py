@@ -9,7 +9,9 @@ from enum import StrEnum
 
 from fastapi import Request
 
-DEFAULT_COLLECTION = "default"
+from indexer.types import DEFAULT_COLLECTION
+
+__all__ = ["ANONYMOUS", "DEFAULT_COLLECTION", "Principal", "Role", "principal_of"]
 
 
 class Role(StrEnum):

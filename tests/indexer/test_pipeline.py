@@ -105,8 +105,8 @@ def test_bad_inputs_are_skipped_with_reasons(corpus_copy: Path, tmp_path: Path, 
 
     real_scan = pipeline.scan_corpus
 
-    def scan_with_a_vanishing_file(corpus_dir: Path):
-        found, skipped = real_scan(corpus_dir)
+    def scan_with_a_vanishing_file(corpus_dir: Path, collection: str):
+        found, skipped = real_scan(corpus_dir, collection)
         return [*found, ("gone.txt", corpus_dir / "gone.txt")], skipped
 
     monkeypatch.setattr(pipeline, "scan_corpus", scan_with_a_vanishing_file)

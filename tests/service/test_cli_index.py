@@ -30,6 +30,8 @@ def test_index_errors_exit_non_zero(tmp_path: Path) -> None:
     (tmp_path / "c" / "junk.txt").write_bytes(bytes(range(256)) * 10)
     nothing = runner.invoke(app, ["index", str(tmp_path / "c"), "--index-dir", str(tmp_path / "i"), "-q"])
     assert nothing.exit_code == 1 and "nothing could be indexed" in nothing.output
+    named = runner.invoke(app, ["index", str(tmp_path / "c"), "--index-dir", str(tmp_path / "i"), "--collection", "Sở"])
+    assert named.exit_code == 1 and "'Sở' is not a collection name" in named.output
     bad = runner.invoke(app, ["index", str(tmp_path / "c"), "--embedder", "word2vec"])
     assert bad.exit_code == 2 and "HOIDAP_EMBEDDER='word2vec': unknown embedder (expected 'e5-onnx'" in bad.output
 

@@ -1,0 +1,72 @@
+"""What an indexing run reads and how it reports: the corpus folder scanned into source ids of one collection,
+the collections a generation holds, why a file is skipped, and time per stage."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from indexer.errors import SkipFile
+from indexer.loaders import is_supported
+from indexer.manifest import Manifest
+from indexer.types import DEFAULT_COLLECTION, SkippedFile, collection_source
+
+
+class StageTimer:
+    """Seconds spent per stage, for the summary and benchmarks/index_throughput.py."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = defaultdict(float)
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] += time.perf_counter() - start
+
+
+def scan_corpus(
+    corpus_dir: Path, collection: str = DEFAULT_COLLECTION
+) -> tuple[list[tuple[str, Path]], list[SkippedFile]]:
+    """Supported files under the corpus (hidden ones ignored), by their source id, and the others."""
+    found, skipped = [], []
+    for root, dirs, files in os.walk(corpus_dir):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if name.startswith("."):
+                continue
+            path = Path(root) / name
+            source = collection_source(collection, path.relative_to(corpus_dir).as_posix())
+            if is_supported(path):
+                found.append((source, path))
+            else:
+                skipped.append(SkippedFile(source, f"unsupported file type {path.suffix or '(none)'}"))
+    return found, skipped
+
+
+@dataclass(frozen=True)
+class RunScope:
+    """What a run updates: one collection, re-read from scratch or incrementally."""
+
+    collection: str
+    rebuild: bool
+    allow_empty: bool
+
+
+def collections_of(manifest: Manifest) -> dict[str, str]:
+    """Collection -> folder of a generation; one from before collections holds only the default one."""
+    if manifest.collections:
+        return dict(manifest.collections)
+    return {DEFAULT_COLLECTION: ""} if manifest.documents else {}
+
+
+def skip_reason(exc: Exception) -> str:
+    """Why a file is skipped: a SkipFile says it itself; anything else is a file that could not be read."""
+    return str(exc) if isinstance(exc, SkipFile) else f"could not be read ({exc.__class__.__name__}: {exc})"
