@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +30,30 @@ class StageTimer:
             yield
         finally:
             self.seconds[name] += time.perf_counter() - start
+
+
+ProgressHook = Callable[[str, float], None]  # (stage, fraction of the whole run done, 0-1)
+# The share of a run each stage takes, in order; reading and embedding report as they go.
+STAGE_SPANS = {
+    "reading": (0.0, 0.3),
+    "ocr": (0.3, 0.4),
+    "embedding": (0.4, 0.75),
+    "embedding answer units": (0.75, 0.9),
+    "writing": (0.9, 1.0),
+}
+
+
+class Progress:
+    """Tells a hook how far a run is, as one fraction over all stages (the service's jobs show it)."""
+
+    def __init__(self, hook: ProgressHook | None) -> None:
+        self.hook = hook
+
+    def __call__(self, stage: str, done: int = 0, total: int = 0) -> None:
+        if self.hook is None:
+            return
+        start, end = STAGE_SPANS[stage]
+        self.hook(stage, start + (end - start) * (done / total if total else 0.0))
 
 
 def scan_corpus(

@@ -12,3 +12,7 @@ class IndexerError(Exception):
 
 class IndexLoadError(Exception):
     """A published index that cannot be read (missing, corrupted, built by another embedder)."""
+
+
+class IndexLocked(IndexerError):
+    """Another indexer holds the index's writer lock (a background job waits and tries again)."""

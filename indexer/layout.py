@@ -20,7 +20,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-from indexer.errors import IndexerError
+from indexer.errors import IndexLocked
 
 CURRENT = "CURRENT"
 _GEN = re.compile(r"^gen-(\d{6,})$")
@@ -83,7 +83,10 @@ class IndexLayout:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError as exc:
-                raise IndexerError(f"another `hoidap index` is writing {self.root}; wait for it to finish") from exc
+                raise IndexLocked(
+                    f"another indexer (`hoidap index`, or the service's documents job) is writing {self.root}; "
+                    "wait for it to finish"
+                ) from exc
             yield
         finally:
             os.close(fd)

@@ -18,7 +18,7 @@ import numpy as np
 from tqdm import tqdm
 
 from indexer.chunking import Chunker
-from indexer.corpus import RunScope, StageTimer, collections_of, scan_corpus, skip_reason
+from indexer.corpus import Progress, ProgressHook, RunScope, StageTimer, collections_of, scan_corpus, skip_reason
 from indexer.dense import write_dense
 from indexer.embedders import Embedder
 from indexer.errors import IndexerError, IndexLoadError, SkipFile
@@ -61,8 +61,10 @@ class Indexer:
         batch_size: int = 32,
         progress: bool = True,
         ocr: Ocr | None = None,
+        on_progress: ProgressHook | None = None,
     ) -> None:
-        """`ocr`: how scanned pages are read (default: Tesseract with its cache in `<index_dir>/ocr-cache`)."""
+        """`ocr`: how scanned pages are read (default: Tesseract with its cache in `<index_dir>/ocr-cache`);
+        `on_progress(stage, fraction)`: told how far a run is (see indexer/corpus.py STAGE_SPANS)."""
         self.embedder = embedder
         self.given_ocr = ocr
         self.ocr: Ocr | None = ocr
@@ -72,6 +74,7 @@ class Indexer:
         self.batch_size = batch_size
         self.progress = progress
         self.timer = StageTimer()
+        self.report = Progress(on_progress)
 
     # -- the run ----------------------------------------------------------------------------------------
     def run(
@@ -178,7 +181,10 @@ class Indexer:
             summary.notes.extend(f"{source}: {note}" for note in notes)
             (summary.updated if source in old_docs else summary.added).append(source)
 
-        for source, path in tqdm(files, desc="reading", unit="file", disable=not self.progress, leave=False):
+        for number, (source, path) in enumerate(
+            tqdm(files, desc="reading", unit="file", disable=not self.progress, leave=False)
+        ):
+            self.report("reading", number, len(files))
             try:
                 data, size = self._read(path)
                 sha = hashlib.sha256(data).hexdigest()
@@ -200,6 +206,7 @@ class Indexer:
         ocred_before = self.ocr.pages_ocred if self.ocr is not None else 0
         if jobs:
             assert self.ocr is not None
+            self.report("ocr")
             with self.timer.stage("ocr"):
                 self.ocr.run(jobs)
         for source, path in deferred:
@@ -234,6 +241,7 @@ class Indexer:
             old_unit_rows,
             None,
         )
+        self.report("writing")
         with self.timer.stage("write"):
             name = layout.next_name()
             try:
@@ -345,6 +353,7 @@ class Indexer:
         ):
             for start in range(0, len(todo), self.batch_size):
                 batch = todo[start : start + self.batch_size]
+                self.report(label, start, len(todo))
                 vectors[batch] = self.embedder.embed([items[i][0] for i in batch], EmbedKind.PASSAGE)
                 bar.update(len(batch))
         return vectors

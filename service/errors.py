@@ -23,6 +23,30 @@ class NotFound(ServiceError):
     code = "not_found"
 
 
+class Forbidden(ServiceError):
+    """The caller is known but may not do this (e.g. a reader key changing documents)."""
+
+    status = 403
+    code = "forbidden"
+
+
+class Conflict(ServiceError):
+    """The request cannot be done in the state things are in (the message says what to do first)."""
+
+    status = 409
+    code = "conflict"
+
+
+class TooLarge(ServiceError):
+    status = 413
+    code = "too_large"
+
+
+class UnsupportedType(ServiceError):
+    status = 415
+    code = "unsupported_type"
+
+
 class ModelNotFound(ServiceError):
     """Chat asked for a model this service does not have (OpenAI answers 404 `model_not_found`)."""
 

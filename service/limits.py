@@ -6,6 +6,9 @@ TOP_K_MIN = 1
 TOP_K_MAX = 100  # passages returned by search or cited by an answer; evaluation asks search for 100
 TOP_K_DEFAULT = 5
 MAX_CHAT_MESSAGES = 100  # messages in one chat request
+MAX_UPLOAD_FILES = 100  # files in one upload request
+MAX_FILENAME_BYTES = 255  # an uploaded file's name, UTF-8 (what file systems take)
+JOBS_LISTED = 50  # GET /v1/jobs: the caller's newest jobs
 
 
 def question_problem(question: str) -> str | None:

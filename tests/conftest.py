@@ -60,11 +60,14 @@ def embedder(models_dir: Path):
 
 @pytest.fixture(scope="session")
 def seed_index(tmp_path_factory: pytest.TempPathFactory, embedder) -> Path:
-    """The five seed reports indexed with the real default embedder (built once per test session)."""
+    """The five seed reports indexed with the real default embedder (built once per test session), from a copy
+    of corpus/: the index records its folder, where a server's documents API would write."""
     from indexer.pipeline import Indexer
 
-    index_dir = tmp_path_factory.mktemp("seed") / "index"
-    Indexer(embedder, progress=False).run(CORPUS, index_dir)
+    root = tmp_path_factory.mktemp("seed")
+    shutil.copytree(CORPUS, root / "corpus")
+    index_dir = root / "index"
+    Indexer(embedder, progress=False).run(root / "corpus", index_dir)
     return index_dir
 
 

@@ -9,6 +9,7 @@ import hmac
 import json
 import math
 import time
+from collections.abc import Callable
 
 from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -77,19 +78,37 @@ def authorize(request: Request) -> None:
 _TEXT_TYPES = (b"application/json", b"application/x-www-form-urlencoded", b"text/")
 
 
+class UploadTooLarge(ServiceError):
+    status = 413
+    code = "too_large"
+
+
 class RequestBodyGuard:
     """Reads each request body before the app does, at most `limit` bytes: 413 past the limit whether it was
     announced by Content-Length or sent chunked, 400 for a JSON, form or text body that is not UTF-8.  The app
-    then reads the buffered body; bodies are small (64 KiB by default), so nothing streams through."""
+    then reads the buffered body; bodies are small (64 KiB by default), so nothing streams through.
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    Uploads (`is_upload(method, path)`) are the exception: up to `upload_limit` bytes, streamed to the route
+    (which spools the files to disk), counted as they come; past the limit the route's read fails with 413."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        limit: int,
+        upload_limit: int = 0,
+        is_upload: Callable[[str, str], bool] | None = None,
+    ) -> None:
         self.app, self.limit = app, limit
+        self.upload_limit, self.is_upload = upload_limit, is_upload
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or [])
+        if self.is_upload is not None and self.is_upload(scope["method"], scope["path"]):
+            await self._upload(scope, receive, send, headers.get(b"content-length"))
+            return
         length = headers.get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > self.limit):
             announced = f"of {int(length):,} bytes " if length.isdigit() else ""
@@ -125,6 +144,27 @@ class RequestBodyGuard:
             return {"type": "http.request", "body": bytes(body), "more_body": False}
 
         await self.app(scope, buffered, send)
+
+    async def _upload(self, scope: Scope, receive: Receive, send: Send, length: bytes | None) -> None:
+        limit = self.upload_limit
+        megabytes = f"{limit / (1024 * 1024):,.0f} MB"
+        if length is not None and (not length.isdigit() or int(length) > limit):
+            announced = f"of {int(length) / (1024 * 1024):,.1f} MB " if length.isdigit() else ""
+            message = f"upload {announced}over the {megabytes} limit (HOIDAP_MAX_UPLOAD_MB): send fewer files at once"
+            await _reject(send, 413, "too_large", message)
+            return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise UploadTooLarge(f"upload sent chunked over the {megabytes} limit (HOIDAP_MAX_UPLOAD_MB)")
+            return message
+
+        await self.app(scope, counted, send)
 
 
 async def _reject(send: Send, status: int, code: str, message: str) -> None:

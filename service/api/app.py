@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from service.api.access import RateLimiter, RequestBodyGuard, TooManyRequests, authorize
 from service.api.models import error_responses
 from service.api.observability import Metrics, RequestLog, configure_access_log, metrics_response
-from service.api.routes import ask, chat, documents, health, page, search
+from service.api.routes import ask, chat, documents, health, jobs, page, search, uploads
 from service.api.routes.page import STATIC_DIR
 from service.api.security import SecurityHeaders, add_offline_docs
 from service.asking import Asker
@@ -25,6 +25,8 @@ from service.bots.setup import Bots
 from service.chat.llm import llm_from_settings
 from service.engine import EngineHolder
 from service.errors import ServiceError, Unauthorized, error_body
+from service.job_runner import JobRunner
+from service.jobs import JobStore
 from service.settings import Settings
 
 
@@ -71,7 +73,12 @@ def create_app(settings: Settings | None = None, holder: EngineHolder | None = N
         bots = Bots(settings, asker)
         app.state.slack, app.state.zalo_oa, app.state.zalo_bot = bots.slack, bots.zalo_oa, bots.zalo_bot
         app.state.bots = bots
+        app.state.jobs = job_store = JobStore(settings.database, settings.index_dir)
+        app.state.job_runner = runner = JobRunner(job_store, engine_holder, settings)
+        runner.start()
         yield
+        runner.stop()
+        job_store.close()
         await bots.close()
 
     app = FastAPI(
@@ -105,7 +112,8 @@ def create_app(settings: Settings | None = None, holder: EngineHolder | None = N
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         return _error(exc.status_code, "http_error", str(exc.detail))
 
-    for router in (ask.router, search.router, documents.router, chat.router):  # /v1/*: keys and limits
+    v1 = (ask.router, search.router, documents.router, uploads.router, jobs.router, chat.router)
+    for router in v1:  # /v1/*: keys and limits
         app.include_router(router, dependencies=[Depends(authorize)], responses=error_responses(400, 401, 413, 429))
     for router in (health.router, page.router, slack.router, zalo.router):  # open, or signed by the platform
         app.include_router(router, responses=error_responses(400, 413))
@@ -116,7 +124,12 @@ def create_app(settings: Settings | None = None, holder: EngineHolder | None = N
         return Response(metrics_response(request), media_type=CONTENT_TYPE_LATEST)
 
     # Innermost first: the body guard, CORS, the request log, and the security headers on everything.
-    app.add_middleware(RequestBodyGuard, limit=settings.max_body_bytes)
+    app.add_middleware(
+        RequestBodyGuard,
+        limit=settings.max_body_bytes,
+        upload_limit=settings.max_upload_mb * 1024 * 1024,
+        is_upload=uploads.is_upload,
+    )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -8,6 +8,8 @@ from fastapi import Depends, Request
 
 from service.asking import Asker
 from service.engine import Engine, EngineHolder
+from service.job_runner import JobRunner
+from service.jobs import JobStore
 from service.settings import Settings
 
 
@@ -27,7 +29,17 @@ def get_asker(request: Request) -> Asker:
     return request.app.state.asker
 
 
+def get_jobs(request: Request) -> JobStore:
+    return request.app.state.jobs
+
+
+def get_job_runner(request: Request) -> JobRunner:
+    return request.app.state.job_runner
+
+
 HolderDep = Annotated[EngineHolder, Depends(get_holder)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 AskerDep = Annotated[Asker, Depends(get_asker)]
+JobsDep = Annotated[JobStore, Depends(get_jobs)]
+JobRunnerDep = Annotated[JobRunner, Depends(get_job_runner)]

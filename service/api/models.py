@@ -198,6 +198,7 @@ class SearchResponse(BaseModel):
 
 class DocumentInfo(BaseModel):
     source: str
+    collection: str
     title: str
     date: str | None
     provinces: list[str]
@@ -228,8 +229,12 @@ class ErrorResponse(BaseModel):
 ERROR_DESCRIPTIONS = {
     400: "The body cannot be read: not UTF-8, or not JSON (the message says where)",
     401: "An API key is required (keys configured) or the key is not valid; see WWW-Authenticate",
+    403: "The key may not do this (e.g. change documents of a collection it may only read)",
     404: "Not found",
-    413: "The body is over HOIDAP_MAX_BODY_BYTES (announced or sent chunked)",
+    409: "Not possible as things are (the message says what to do first)",
+    413: "The body is over HOIDAP_MAX_BODY_BYTES (announced or sent chunked); uploads: over HOIDAP_MAX_UPLOAD_MB, "
+    "or a file over HOIDAP_MAX_FILE_MB",
+    415: "A file of a type that cannot be indexed (the message lists the accepted ones), or not multipart",
     422: "The request is readable but not valid: the message says what to fix",
     429: "Rate limit reached; see Retry-After",
     503: "No index loaded yet, or the answer took longer than the time budget",

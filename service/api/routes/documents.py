@@ -16,6 +16,7 @@ async def documents(engine: EngineDep) -> DocumentsResponse:
         documents=[
             DocumentInfo(
                 source=d.source,
+                collection=d.collection,
                 title=d.title,
                 date=d.date,
                 provinces=list(d.provinces),
@@ -40,6 +41,7 @@ async def document(source: str, engine: EngineDep) -> DocumentText:
         raise NotFound(f"no document {source!r} in the index: GET /v1/documents lists them")
     return DocumentText(
         source=doc.source,
+        collection=doc.collection,
         title=doc.title,
         date=doc.date,
         provinces=list(doc.provinces),
