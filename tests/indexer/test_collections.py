@@ -107,3 +107,20 @@ def test_bad_collection_names_are_refused(name: str, tmp_path: Path) -> None:
         check_collection(name)
     with pytest.raises(ValueError, match="collection name"):
         run(tmp_path, tmp_path / "index", collection=name)
+
+
+def test_a_run_reports_its_progress_stage_by_stage(tmp_path: Path) -> None:
+    """The hook the service's jobs show as a progress bar: stages in order, one fraction that never goes back."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in (QN, KT):
+        shutil.copy(Path(__file__).resolve().parents[2] / "corpus" / name, corpus / name)
+    seen: list[tuple[str, float]] = []
+    Indexer(HashEmbedder(), progress=False, on_progress=lambda stage, done: seen.append((stage, done))).run(
+        corpus, tmp_path / "index"
+    )
+    stages = list(dict.fromkeys(stage for stage, _ in seen))
+    assert stages == ["reading", "embedding", "embedding answer units", "writing"]
+    fractions = [done for _, done in seen]
+    assert fractions == sorted(fractions) and fractions[0] == 0 and 0.9 <= fractions[-1] < 1
+    assert len([s for s, _ in seen if s == "reading"]) == 2  # one a file

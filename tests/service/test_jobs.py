@@ -15,6 +15,7 @@ import httpx
 import pytest
 from fastapi import Request
 
+from indexer.layout import IndexLayout
 from indexer.pipeline import Indexer
 from indexer.types import IndexSummary
 from service.api.access import authorize
@@ -136,3 +137,16 @@ def test_who_may_change_documents_and_read_jobs(served: str) -> None:
         hidden = other.delete("/v1/documents/phong-a/bao-cao.txt")  # cannot read phong-a: not told it exists
         assert hidden.status_code == 404 and "no document" in hidden.json()["error"]["message"]
         assert other.post("/v1/reindex", json={"collection": "phong-a"}).status_code == 404
+
+
+def test_a_job_waits_while_hoidap_index_writes(served: str, tmp_path_factory: pytest.TempPathFactory) -> None:
+    index = next(tmp_path_factory.getbasetemp().glob("jobs-access*")) / "index"
+    with _client(served, "editor-a") as editor:
+        with IndexLayout(index).writer_lock():  # what a `hoidap index` run holds
+            job = _upload(editor, "phong-a").json()
+            deadline = time.monotonic() + 30
+            while not (stage := editor.get(f"/v1/jobs/{job['id']}").json()["stage"]).startswith("waiting:"):
+                assert time.monotonic() < deadline, stage
+                time.sleep(0.05)
+            assert "another indexer" in stage
+        assert wait_for_job(editor, job["id"])["status"] == "done"  # then it runs
