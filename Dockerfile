@@ -14,9 +14,11 @@ COPY pyproject.toml README.md ./
 COPY indexer ./indexer
 COPY service ./service
 RUN pip install .
-COPY corpus ./corpus
+# The reports are indexed from data/corpus, which the image keeps: the documents page can add to, replace
+# and delete from the default collection there (it writes where the index says the collection was read from).
+COPY corpus ./data/corpus
 RUN hoidap convert-model --models-dir /app/data/models
-RUN hoidap index corpus --index-dir /app/data/index --quiet
+RUN hoidap index data/corpus --index-dir /app/data/index --quiet
 
 FROM python:3.11-slim
 # … and at run time, for `hoidap index` over a mounted folder of reports.

@@ -134,7 +134,7 @@ def create_app(settings: Settings | None = None, holder: EngineHolder | None = N
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST"],
+            allow_methods=["GET", "POST", "PUT", "DELETE"],
             allow_headers=["Authorization", "Content-Type"],
         )
     app.add_middleware(RequestLog, metrics=app.state.metrics, log_questions=settings.log_questions)

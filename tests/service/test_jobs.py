@@ -150,3 +150,15 @@ def test_a_job_waits_while_hoidap_index_writes(served: str, tmp_path_factory: py
                 time.sleep(0.05)
             assert "another indexer" in stage
         assert wait_for_job(editor, job["id"])["status"] == "done"  # then it runs
+
+
+def test_a_folder_the_service_cannot_write_is_named(served: str, tmp_path_factory: pytest.TempPathFactory) -> None:
+    uploads = next(tmp_path_factory.getbasetemp().glob("jobs-access*")) / "uploads"
+    uploads.mkdir(exist_ok=True)
+    (uploads / "phong-c").write_text("a file where the collection's folder should be", encoding="utf-8")
+    with _client(served, "admin") as admin:
+        refused = _upload(admin, "phong-c")
+        assert refused.status_code == 500, refused.text
+        message = refused.json()["error"]["message"]
+        assert message.startswith(f"the service could not change {uploads / 'phong-c'}") and "write access" in message
+        assert admin.get("/v1/jobs").json()["jobs"] == []  # no job for files that were not kept

@@ -66,6 +66,20 @@ def _uploads(form: FormData, field: str) -> list[Upload]:
     return [Upload(checked_name(v.filename), v.size or 0, v.file) for v in values if isinstance(v, UploadFile)]
 
 
+def _unwritable(folder: Path, exc: OSError) -> ServiceError:
+    return ServiceError(
+        f"the service could not change {folder} ({exc.strerror or exc}): give the user it runs as write access "
+        "there, or free some disk space"
+    )
+
+
+async def _keep(target: Path, upload: Upload) -> None:
+    try:
+        await run_in_threadpool(store, target, upload)
+    except OSError as exc:
+        raise _unwritable(target.parent, exc) from exc
+
+
 def _indexed(holder: EngineHolder, source: str) -> Document | None:
     try:
         return holder.current().index.store.document(source)
@@ -105,7 +119,7 @@ async def upload(request: Request, settings: SettingsDep, jobs: JobsDep, runner:
         check_uploads(uploads, settings.max_file_mb * MIB)
         folder = collection_folder(settings, collection)
         for item in uploads:
-            await run_in_threadpool(store, folder / item.name, item)
+            await _keep(folder / item.name, item)
     finally:
         await form.close()
     sources = [collection_source(collection, u.name) for u in uploads]
@@ -137,7 +151,7 @@ async def replace(
                 "it and upload the new one",
                 param="file",
             )
-        await run_in_threadpool(store, target.path, uploads[0])
+        await _keep(target.path, uploads[0])
     finally:
         await form.close()
     return _queue(jobs, runner, request, JobKind.REPLACE, target.collection, target.folder, [target.source])
@@ -149,7 +163,10 @@ async def delete(
 ) -> JobInfo:
     """Delete a document: its file is removed from the collection's folder and the collection re-indexed."""
     target = _editable(request, settings, holder, source)
-    target.path.unlink(missing_ok=True)
+    try:
+        target.path.unlink(missing_ok=True)
+    except OSError as exc:
+        raise _unwritable(target.folder, exc) from exc
     return _queue(jobs, runner, request, JobKind.DELETE, target.collection, target.folder, [target.source])
 
 
