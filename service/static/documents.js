@@ -109,7 +109,7 @@
     }
   }
 
-  function list(title, items, className) {
+  function list(title, items, className, action) {
     const fragment = document.createDocumentFragment();
     if (!items.length) return fragment;
     const p = document.createElement("p");
@@ -118,7 +118,8 @@
     if (className) ul.className = className;
     for (const item of items) {
       const li = document.createElement("li");
-      li.textContent = item;
+      li.textContent = action ? `${item.source}: ${item.reason} ` : item;
+      if (action) li.appendChild(action(item));  // a skipped file is kept: it can be deleted from here
       ul.appendChild(li);
     }
     fragment.append(p, ul);
@@ -145,7 +146,7 @@
       list("Đã thêm", s.added),
       list("Đã cập nhật", s.updated),
       list("Đã xóa", s.removed),
-      list("Bỏ qua", s.skipped.map((f) => `${f.source}: ${f.reason}`), "skipped"),
+      list("Bỏ qua", s.skipped, "skipped", deleteButton),
     );
   }
 

@@ -50,18 +50,18 @@ def test_upload_then_the_new_report_is_answered(served: Served, http: httpx.Clie
     before = ask(http, LAPTOPS_QUESTION)
     assert before["answer"] is None  # the base index does not hold the report
     broken = b"%PDF-1.4 this is not really a PDF"
-    response = upload(http, [(NAME, finance_report(48).encode()), ("hong.pdf", broken)])
+    response = upload(http, [(NAME, finance_report(48).encode()), ("báo-cáo-hỏng.pdf", broken)])
     assert response.status_code == 202, response.text
     queued = response.json()
     assert queued["status"] in ("queued", "running") and queued["kind"] == "upload"
-    assert queued["files"] == [SOURCE, f"{COLLECTION}/hong.pdf"] and queued["collection"] == COLLECTION
+    assert queued["files"] == [SOURCE, f"{COLLECTION}/báo-cáo-hỏng.pdf"] and queued["collection"] == COLLECTION
     job = wait_for_job(http, queued["id"])
     assert job["status"] == "done", job
     assert job["progress"] == 1 and job["stage"] == "done" and job["error"] is None
     summary = job["summary"]
     assert summary["added"] == [SOURCE] and summary["published"]
     # the broken file is kept and listed with why it was skipped
-    assert [s["source"] for s in summary["skipped"]] == [f"{COLLECTION}/hong.pdf"]
+    assert [s["source"] for s in summary["skipped"]] == [f"{COLLECTION}/báo-cáo-hỏng.pdf"]
     assert "unreadable PDF" in summary["skipped"][0]["reason"]
     assert (served.uploads / COLLECTION / NAME).read_text(encoding="utf-8") == finance_report(48)
     answer = ask(http, LAPTOPS_QUESTION)
@@ -101,7 +101,7 @@ def test_delete_then_no_longer_answered(served: Served, http: httpx.Client) -> N
     again = http.delete(f"/v1/documents/{SOURCE}")
     assert again.status_code == 404 and "GET /v1/documents lists them" in again.json()["error"]["message"]
     # a kept file that was never indexed (skipped) can be deleted too
-    skipped = http.delete(f"/v1/documents/{COLLECTION}/hong.pdf")
+    skipped = http.delete(f"/v1/documents/{COLLECTION}/báo-cáo-hỏng.pdf")
     assert skipped.status_code == 202
     assert wait_for_job(http, skipped.json()["id"])["summary"]["skipped"] == []
 

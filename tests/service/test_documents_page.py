@@ -63,8 +63,8 @@ def test_upload_follow_and_delete_on_the_page(served: Served, browser: Any) -> N
     assert "Đã thêm (1)" in result and SOURCE in result
     assert "so-tai-chinh/hong.pdf: unreadable PDF" in page.locator("#job-result .skipped").inner_text()
     page.locator(f"#documents tr[data-source='{SOURCE}']").wait_for()
-    assert "Kết quả ứng dụng công nghệ thông tin của Sở Tài chính" in page.locator("#documents").inner_text()
     page.screenshot(path=str(artifacts / "documents-page.png"), full_page=True)
+    assert "Kết quả ứng dụng công nghệ thông tin của Sở Tài chính" in page.locator("#documents").inner_text()
     with httpx.Client(base_url=served.url, timeout=60) as http:
         assert ask(http, LAPTOPS_QUESTION)["answer"].startswith("48 máy tính")
 
@@ -77,6 +77,14 @@ def test_upload_follow_and_delete_on_the_page(served: Served, browser: Any) -> N
         page.locator(f"#documents tr[data-source='{SOURCE}']").wait_for(state="detached")
         assert "Đã xóa (1)" in page.locator("#job-result").inner_text()
         assert ask(http, LAPTOPS_QUESTION)["answer"] is None
+
+        skipped = page.locator("#job-result .skipped li button")  # the broken file is kept: delete it too
+        page.locator("#job-result").locator("text=Bỏ qua").wait_for()
+        skipped.click()
+        skipped.click()
+        page.locator("#job-label", has_text="so-tai-chinh/hong.pdf: Hoàn tất").wait_for(timeout=60000)
+        assert "Bỏ qua" not in page.locator("#job-result").inner_text()
+        assert not (served.uploads / "so-tai-chinh" / "hong.pdf").exists()
     watched.assert_clean()
     page.close()
     assert (artifacts / "documents-page.png").stat().st_size > 10_000
