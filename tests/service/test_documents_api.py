@@ -122,6 +122,7 @@ def test_bad_uploads_are_refused_with_what_to_fix(served: Served, http: httpx.Cl
     assert "is not a collection name" in _error(upload(http, [("a.txt", text)], collection="../default"), 422)
     assert "empty" in _error(upload(http, [("rong.txt", b"")]), 422)
     assert "twice" in _error(upload(http, [("a.txt", text), ("a.txt", text)]), 422)
+    assert "Maximum number of files is 100" in _error(upload(http, [(f"{i}.txt", b"x") for i in range(101)]), 400)
     only_text = {"collection": (None, COLLECTION)}  # multipart, without a file
     assert "no files" in _error(http.post("/v1/documents", files=only_text), 422)
     assert "multipart/form-data" in _error(http.post("/v1/documents", data={"collection": COLLECTION}), 415)
