@@ -57,7 +57,10 @@ def parse_collections(values: list[str], role: Role) -> frozenset[str] | None:
             raise KeyProblem("an admin key sees every collection: leave out --collections (or give '*')")
         return None
     if not names:
-        raise KeyProblem(f"a {role.value} key needs --collections: the collections it sees, e.g. so-tai-chinh, or '*'")
+        article = "an" if role is Role.EDITOR else "a"
+        raise KeyProblem(
+            f"{article} {role.value} key needs --collections: the collections it sees, e.g. so-tai-chinh, or '*'"
+        )
     if ALL_COLLECTIONS in names:
         if len(names) > 1:
             raise KeyProblem("'*' already means every collection: give it alone")

@@ -247,3 +247,46 @@ def test_the_request_log_names_the_key_and_the_collections(servers: Servers, cap
         ask(servers.both, SHARED_KEY, ABOUT_B)
     shared = json.loads(caplog.records[-1].getMessage())
     assert shared["key"].startswith("shared key ") and shared["collections"] == "*"
+
+
+def test_each_bot_answers_from_its_collections(department_indexes, embedder, tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from tests.service.platform_standin import platform_standin, received, wait_for
+    from tests.service.test_bots import SIGNING_SECRET, event, slack_post
+
+    def sent(kind: str) -> int:
+        return len([r for r in received if r["kind"] == kind])
+
+    def zalo(client: TestClient, chat: str, question: str) -> str:
+        before = sent("zalo.bot.send")
+        update = {"event_name": "message.text.received", "message": {"chat": {"id": chat}, "text": question}}
+        assert client.post("/zalo/bot", json=update, headers={"X-Bot-Api-Secret-Token": "s"}).status_code == 200
+        return wait_for("zalo.bot.send", count=before + 1)[before]["body"]["text"]
+
+    def slack(client: TestClient, ts: str, question: str) -> str:
+        before = sent("slack.postMessage")
+        body = event(f"Ev{ts}", type="app_mention", user="U1", text=f"<@UBOT> {question}", channel="C1", ts=ts)
+        assert slack_post(client, "/slack/events", body, content_type="application/json").status_code == 200
+        return wait_for("slack.postMessage", count=before + 1)[before]["body"]["text"]
+
+    with platform_standin() as standin:
+        received.clear()
+        settings = Settings(
+            index_dir=department_indexes[0],
+            database=tmp_path / "service.sqlite3",
+            slack_bot_token="xoxb-test",
+            slack_signing_secret=SIGNING_SECRET,
+            slack_api_base_url=f"{standin.url}/api/",
+            slack_collections=[A],
+            zalo_bot_token="1:abc",
+            zalo_bot_secret_token="s",
+            zalo_bot_api_base_url=standin.url,
+            zalo_bot_collections=[B],
+        )
+        with TestClient(create_app(settings, holder=EngineHolder(settings, embedder=embedder))) as client:
+            assert "19" in slack(client, "1.1", ABOUT_A)
+            assert "67" not in slack(client, "1.2", ABOUT_B)
+            assert "67" in zalo(client, "c1", ABOUT_B)
+            refused = zalo(client, "c2", ABOUT_A)
+            assert "19" not in refused and "quang-nam" not in refused
