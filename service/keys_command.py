@@ -83,8 +83,10 @@ def new(
     database: DatabaseOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Make a named key (printed once; only its sha256 digest is stored).  Without --name: a shared key and
-    its digest for HOIDAP_API_KEYS, stored nowhere, as before keys had names."""
+    """Make a named key: printed once, only its sha256 digest is stored.
+
+    Without --name: a shared key and its digest for HOIDAP_API_KEYS, stored nowhere, as before keys had names.
+    """
     from service.keys import KeyProblem, parse_collections
 
     if name is None:
