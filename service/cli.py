@@ -11,6 +11,7 @@ import typer
 
 from indexer.errors import IndexerError
 from indexer.types import DEFAULT_COLLECTION, IndexSummary
+from service.keys_command import app as keys_app
 from service.limits import TOP_K_DEFAULT, TOP_K_MAX, TOP_K_MIN, question_problem
 from service.settings import Settings, SettingsInvalid, load_settings
 
@@ -23,6 +24,9 @@ app = typer.Typer(
 IndexDirOption = Annotated[
     Path | None, typer.Option("--index-dir", envvar="HOIDAP_INDEX_DIR", help="Index directory (default data/index)")
 ]
+
+
+app.add_typer(keys_app, name="keys")
 
 
 @app.callback()
@@ -209,9 +213,11 @@ def _remote(url: str, route: str, payload: dict[str, Any], api_key: str | None, 
         body = response.json()
     except ValueError:
         body = None
-    if response.status_code == 401:
-        _fail(f"{url} needs an API key: pass --api-key or set HOIDAP_API_KEY")
     error = body.get("error") if isinstance(body, dict) else None
+    if response.status_code == 401 and not api_key:
+        _fail(f"{url} needs an API key: pass --api-key or set HOIDAP_API_KEY")
+    if response.status_code == 401 and isinstance(error, dict):  # a key not valid, or revoked
+        _fail(f"{url} refused the API key: {error.get('message')}")
     if response.status_code >= 400 and isinstance(error, dict) and "message" in error:
         _fail(f"{url} answered {response.status_code}: {error['message']}")
     if not isinstance(body, dict) or expect not in body:
@@ -396,20 +402,6 @@ def doctor(index_dir: IndexDirOption = None) -> None:
         typer.echo(f"{mark} {check.name}: {check.detail}")
     if not all(c.ok for c in checks):
         raise typer.Exit(1)
-
-
-@app.command("keys")
-def keys(action: Annotated[str, typer.Argument(help="'new': make a key and print its digest")] = "new") -> None:
-    """Make an API key; the service keeps only its sha256 digest (HOIDAP_API_KEYS)."""
-    import secrets
-
-    from service.api.access import key_digest
-
-    if action != "new":
-        _fail("the only action is `hoidap keys new`", code=2)
-    key = "hd_" + secrets.token_urlsafe(32)
-    typer.echo(f"key (give it to the client, it is not stored): {key}")
-    typer.echo(f"digest (add to HOIDAP_API_KEYS, comma-separated): {key_digest(key)}")
 
 
 @app.command("convert-model")

@@ -11,6 +11,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 from indexer.embedders import DEFAULT_EMBEDDER, DEFAULT_MODELS_DIR, EMBEDDER_SPECS, is_embedder_spec
+from indexer.types import check_collection
 
 ENV_PREFIX = "HOIDAP_"
 # A list setting as people type it: one value, values separated by commas (or spaces), or a JSON list.
@@ -71,6 +72,10 @@ class Settings(BaseSettings):
     zalo_bot_secret_token: SecretStr | None = None
     zalo_bot_api_base_url: str = "https://bot-api.zaloplatforms.com"
     bot_max_pending: int = Field(32, ge=1, le=1000, description="Bot answers being worked on at once, at most")
+    # The collections each bot answers from (empty or * = every collection)
+    slack_collections: ListSetting = Field(default_factory=list, description="Collections Slack answers from")
+    zalo_oa_collections: ListSetting = Field(default_factory=list, description="Collections Zalo OA answers from")
+    zalo_bot_collections: ListSetting = Field(default_factory=list, description="Collections the Zalo Bot answers from")
     # Access and limits
     api_keys: ListSetting = Field(default_factory=list, description="sha256 hex digests of the accepted API keys")
     rate_limit_per_minute: int = Field(120, ge=0, description="Requests per key (or client address) a minute; 0 = off")
@@ -86,10 +91,24 @@ class Settings(BaseSettings):
     cors_origins: ListSetting = Field(default_factory=list, description="Origins allowed by CORS; empty = CORS off")
     log_questions: bool = Field(False, description="Write question text into the request log")
 
-    @field_validator("api_keys", "cors_origins", mode="before")
+    @field_validator(
+        "api_keys", "cors_origins", "slack_collections", "zalo_oa_collections", "zalo_bot_collections", mode="before"
+    )
     @classmethod
     def _list(cls, value: object) -> object:
         return _split_list(value)
+
+    @field_validator("slack_collections", "zalo_oa_collections", "zalo_bot_collections")
+    @classmethod
+    def _collections(cls, value: list[str]) -> list[str]:
+        if "*" in value and len(value) > 1:
+            raise ValueError("'*' already means every collection: give it alone")
+        return [v if v == "*" else check_collection(v) for v in value]
+
+    @staticmethod
+    def bot_collections(value: list[str]) -> frozenset[str] | None:
+        """A bot's collections setting as a search scope (None: every collection)."""
+        return None if not value or value == ["*"] else frozenset(value)
 
     @field_validator("cors_origins")
     @classmethod
@@ -155,6 +174,8 @@ def expected_form(name: str) -> str:
         return "sha256 hex digests from `hoidap keys new`, " + LIST_FORM
     if name == "cors_origins":
         return "origins such as http://intranet.local:8080, " + LIST_FORM
+    if name.endswith("_collections"):
+        return "collection names such as so-tai-chinh, or *, " + LIST_FORM
     if name == "embedder":
         return EMBEDDER_SPECS
     bound = {key: getattr(m, key) for m in field.metadata for key in ("ge", "gt", "le") if hasattr(m, key)}

@@ -72,12 +72,14 @@ def seed_index(tmp_path_factory: pytest.TempPathFactory, embedder) -> Path:
 
 
 @pytest.fixture(scope="session")
-def seed_holder(seed_index: Path, embedder):
-    """An engine holder over the seed index with the real default embedder."""
+def seed_holder(seed_index: Path, embedder, tmp_path_factory: pytest.TempPathFactory):
+    """An engine holder over the seed index with the real default embedder (and a database of its own, so
+    that keys made in a checkout's data/service.sqlite3 do not reach the tests)."""
     from service.engine import EngineHolder
     from service.settings import Settings
 
-    holder = EngineHolder(Settings(index_dir=seed_index), embedder=embedder)
+    database = tmp_path_factory.mktemp("database") / "service.sqlite3"
+    holder = EngineHolder(Settings(index_dir=seed_index, database=database), embedder=embedder)
     holder.load()
     return holder
 

@@ -1,10 +1,10 @@
-"""Access and limits for /v1/*: API keys (kept as sha256 digests), per-key rate limits with 429 and
-Retry-After, and the request-body guard (413 past the size limit, chunked or not; 400 for text that is not
-UTF-8).  The per-request time budget is service/asking.py's."""
+"""Access and limits for /v1/*: API keys (named keys in the service's database, service/keys.py, and the
+shared digests of HOIDAP_API_KEYS), per-key rate limits with 429 and Retry-After, and the request-body guard
+(413 past the size limit, chunked or not; 400 for text that is not UTF-8).  The per-request time budget is
+service/asking.py's."""
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import math
@@ -16,7 +16,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.api.principal import ANONYMOUS, Principal, Role
 from service.errors import ServiceError, Unauthorized, error_body
+from service.keys import KeyStore, key_digest
 from service.settings import Settings
+
+__all__ = ["RateLimiter", "RequestBodyGuard", "TooManyRequests", "authorize", "key_digest"]
 
 
 class TooManyRequests(ServiceError):
@@ -26,10 +29,6 @@ class TooManyRequests(ServiceError):
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
-
-
-def key_digest(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
 
 
 class RateLimiter:
@@ -56,20 +55,28 @@ class RateLimiter:
 
 
 def authorize(request: Request) -> None:
-    """Dependency of every /v1/* route: the key when keys are configured, then the caller's rate limit."""
+    """Dependency of every /v1/* route: who the caller is (`request.state.principal`), then its rate limit.
+    A key is required when HOIDAP_API_KEYS is set or the database holds keys; it is looked up on every request
+    (one indexed SQLite read), so a key made or revoked with `hoidap keys` counts from the next request on."""
     settings: Settings = request.app.state.settings
+    keys: KeyStore = request.app.state.keys
     caller = request.client.host if request.client else "unknown"
-    if settings.api_keys:
+    required = bool(settings.api_keys) or keys.any()
+    if required:
         header = request.headers.get("authorization", "")
         scheme, _, key = header.partition(" ")
-        if scheme.lower() != "bearer" or not key:
+        if scheme.lower() != "bearer" or not key.strip():
             raise Unauthorized("an API key is required: send `Authorization: Bearer <key>`")
         digest = key_digest(key.strip())
-        if not any(hmac.compare_digest(digest, known) for known in settings.api_keys):
-            raise Unauthorized("the API key is not valid")
         caller = digest[:16]
-        # HOIDAP_API_KEYS: one shared key (or a few), each allowed everything, as before keys had names
-        request.state.principal = Principal(f"shared:{caller}", f"shared key {caller[:8]}", Role.ADMIN, None)
+        if any(hmac.compare_digest(digest, known) for known in settings.api_keys):
+            # HOIDAP_API_KEYS: one shared key (or a few), each allowed everything, as before keys had names
+            request.state.principal = Principal(f"shared:{caller}", f"shared key {caller[:8]}", Role.ADMIN, None)
+        elif (named := keys.find(digest)) is not None and named.revoked_at is None:
+            request.state.principal = named.principal
+        else:
+            revoked = named is not None
+            raise Unauthorized("the API key was revoked" if revoked else "the API key is not valid")
     else:
         request.state.principal = ANONYMOUS
     request.app.state.rate_limiter.check(caller)

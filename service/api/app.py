@@ -27,6 +27,7 @@ from service.engine import EngineHolder
 from service.errors import ServiceError, Unauthorized, error_body
 from service.job_runner import JobRunner
 from service.jobs import JobStore
+from service.keys import KeyStore
 from service.settings import Settings
 
 
@@ -43,7 +44,7 @@ def _describe(exc: RequestValidationError) -> str:
     for error in exc.errors():
         message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
         if error.get("type") == "extra_forbidden":
-            message = "unknown field (filters accept province, source, date_from, date_to)"
+            message = "unknown field (filters accept province, source, date_from, date_to, collections)"
         parts.append(f"{_field(error) or 'body'}: {message}")
     return "; ".join(parts)
 
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None, holder: EngineHolder | None = N
         runner.stop()
         job_store.close()
         await bots.close()
+        app.state.keys.close()
 
     app = FastAPI(
         title="hoidap",
@@ -94,6 +96,7 @@ def create_app(settings: Settings | None = None, holder: EngineHolder | None = N
     configure_access_log()
     app.state.metrics = Metrics()
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+    app.state.keys = KeyStore(settings.database)  # opens the database on first use, if it exists
 
     @app.exception_handler(ServiceError)
     async def service_error(_: Request, exc: ServiceError) -> JSONResponse:

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from indexer.types import check_collection
 from service.limits import MAX_CHAT_MESSAGES, MAX_QUESTION_CHARS, TOP_K_DEFAULT, TOP_K_MAX, TOP_K_MIN
 
 MODEL_ID = "hoidap"
@@ -46,6 +47,18 @@ class ChatRequest(BaseModel):
     stream_options: StreamOptions | None = None
     n: int = Field(1, description="Choices to generate: only 1 is supported")
     top_k: int = Field(TOP_K_DEFAULT, ge=TOP_K_MIN, le=TOP_K_MAX, description="Passages to cite (hoidap extension)")
+    collections: list[str] | None = Field(
+        None, description="Only these collections, within the key's own (hoidap extension)", examples=[["so-tai-chinh"]]
+    )
+
+    @field_validator("collections")
+    @classmethod
+    def _collection_names(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        if not value:
+            raise ValueError("give at least one collection, or leave `collections` out to search all the key sees")
+        return [check_collection(name) for name in value]
 
     @field_validator("messages")
     @classmethod

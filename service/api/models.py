@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from indexer.types import check_collection
 from service.answer import Answer
 from service.limits import MAX_QUESTION_CHARS, TOP_K_DEFAULT, TOP_K_MAX, TOP_K_MIN
 from service.retrieval import Hit, RetrievalMode
@@ -21,6 +22,16 @@ class Filters(BaseModel):
     source: str | None = Field(None, description="A document source id, as GET /v1/documents lists them")
     date_from: dt.date | None = Field(None, description="Reports dated on or after (YYYY-MM-DD)")
     date_to: dt.date | None = Field(None, description="Reports dated on or before (YYYY-MM-DD)")
+    collections: list[str] | None = Field(
+        None,
+        description="Only these collections (within the key's own: a request narrows its key's scope, never widens it)",
+        examples=[["so-tai-chinh"]],
+    )
+
+    @field_validator("collections")
+    @classmethod
+    def _collection_names(cls, value: list[str] | None) -> list[str] | None:
+        return collection_names(value)
 
     @field_validator("date_from", "date_to", mode="before")
     @classmethod
@@ -30,8 +41,18 @@ class Filters(BaseModel):
             raise ValueError("a date is written YYYY-MM-DD")
         return value
 
-    def explicit(self) -> ExplicitFilters:
-        return ExplicitFilters(self.province, self.source, self.date_from, self.date_to)
+    def explicit(self, collections: frozenset[str] | None) -> ExplicitFilters:
+        """The filters, searching `collections` (what the caller may see of what it asked for)."""
+        return ExplicitFilters(self.province, self.source, self.date_from, self.date_to, collections)
+
+
+def collection_names(value: list[str] | None) -> list[str] | None:
+    """A request's `collections`: at least one, each a collection name."""
+    if value is None:
+        return None
+    if not value:
+        raise ValueError("give at least one collection, or leave `collections` out to search all the key sees")
+    return [check_collection(name) for name in value]
 
 
 class AskRequest(BaseModel):
@@ -91,6 +112,8 @@ class QueryInfo(BaseModel):
             applied["date_from"] = f.date_from.isoformat()
         if f.date_to:
             applied["date_to"] = f.date_to.isoformat()
+        if f.collections is not None:
+            applied["collections"] = sorted(f.collections)
         return cls(
             language=a.language.value,
             province=a.province,
@@ -212,6 +235,16 @@ class DocumentText(DocumentInfo):
 
 class DocumentsResponse(BaseModel):
     documents: list[DocumentInfo]
+    generation: str
+
+
+class CollectionInfo(BaseModel):
+    name: str
+    documents: int
+
+
+class CollectionsResponse(BaseModel):
+    collections: list[CollectionInfo] = Field(description="The index's collections this key sees")
     generation: str
 
 

@@ -1,4 +1,5 @@
-"""One JSON log line per request (id, route, status, time; the question only when configured) and Prometheus
+"""One JSON log line per request (id, route, status, time, the key's name and the collections searched; the
+question only when configured) and Prometheus
 metrics at /metrics: requests, latency, answers vs refusals, index generation and size."""
 
 from __future__ import annotations
@@ -99,9 +100,25 @@ class RequestLog:
                 "status": status,
                 "ms": round(seconds * 1000, 1),
             }
+            line.update(_audit(scope))
             if question:
                 line["question"] = question
             log.info(json.dumps(line, ensure_ascii=False))
+
+
+def _audit(scope: Scope) -> dict[str, object]:
+    """Who asked (the key's name, never the key) and the collections searched, as the request left them in
+    its state (service/api/access.py, service/api/scoping.py)."""
+    state = scope.get("state") or {}
+    audit: dict[str, object] = {}
+    principal = state.get("principal")
+    if principal is not None:
+        audit["key"] = principal.name
+        audit["key_id"] = principal.id
+    if "collections" in state:
+        searched = state["collections"]
+        audit["collections"] = "*" if searched is None else sorted(searched)
+    return audit
 
 
 def metrics_response(request: Request) -> bytes:

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-
-from fastapi import Request
+from typing import TYPE_CHECKING
 
 from indexer.types import DEFAULT_COLLECTION
+
+if TYPE_CHECKING:  # not imported at run time: the CLI (`hoidap keys`) uses Role without loading FastAPI
+    from fastapi import Request
 
 __all__ = ["ANONYMOUS", "DEFAULT_COLLECTION", "Principal", "Role", "principal_of"]
 

@@ -35,6 +35,7 @@ class Bots:
                 asker,
                 self.work,
                 self.memory,
+                s.bot_collections(s.slack_collections),
             )
         if s.zalo_oa_app_id and s.zalo_oa_secret_key and s.zalo_oa_access_token:
             tokens = TokenStore(
@@ -49,7 +50,13 @@ class Bots:
                 self.http,
             )
             self.zalo_oa = ZaloOABot(
-                s.zalo_oa_app_id, _secret(s.zalo_oa_secret_key) or "", client, asker, self.work, self.memory
+                s.zalo_oa_app_id,
+                _secret(s.zalo_oa_secret_key) or "",
+                client,
+                asker,
+                self.work,
+                self.memory,
+                s.bot_collections(s.zalo_oa_collections),
             )
         if s.zalo_bot_token and s.zalo_bot_secret_token:
             self.zalo_bot = ZaloBotPlatform(
@@ -60,6 +67,7 @@ class Bots:
                 asker,
                 self.work,
                 self.memory,
+                s.bot_collections(s.zalo_bot_collections),
             )
 
     async def close(self) -> None:

@@ -20,6 +20,7 @@ from service.bots.work import BackgroundWork, SeenIds
 from service.chat.memory import ConversationMemory
 from service.errors import BadRequest, NotFound, ServiceError, Unauthorized
 from service.formatting.slack import slack_message
+from service.search import ExplicitFilters
 
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")  # seconds since 1970, as Slack sends it
@@ -36,7 +37,9 @@ class SlackBot:
         asker: Asker,
         work: BackgroundWork,
         memory: ConversationMemory,
+        collections: frozenset[str] | None = None,  # what the bot's users see (HOIDAP_SLACK_COLLECTIONS)
     ) -> None:
+        self.filters = ExplicitFilters(collections=collections)
         self.verifier = SignatureVerifier(signing_secret)  # v0 HMAC-SHA256, 5-minute window
         self.client = AsyncWebClient(token=token, base_url=base_url)
         self.asker = asker
@@ -47,7 +50,8 @@ class SlackBot:
     async def message(self, conversation: str, question: str) -> tuple[str, list[dict[str, Any]]]:
         """The answer as Slack blocks, through the one answering path (follow-ups within the conversation)."""
         try:
-            reply = await self.asker.answer_within_budget(Question(self.memory.add(conversation, question)))
+            asked = Question(self.memory.add(conversation, question), filters=self.filters)
+            reply = await self.asker.answer_within_budget(asked)
         except ServiceError as exc:  # no index, too slow: said to the user, not swallowed
             return exc.message, [{"type": "section", "text": {"type": "mrkdwn", "text": exc.message}}]
         return slack_message(reply.answer, reply.generated)

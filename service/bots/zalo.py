@@ -20,6 +20,7 @@ from service.bots.work import BackgroundWork
 from service.chat.memory import ConversationMemory
 from service.errors import NotFound, ServiceError, Unauthorized
 from service.formatting.zalo import zalo_text
+from service.search import ExplicitFilters
 
 EXPIRED_TOKEN_ERRORS = {-216, -124}  # "access token is invalid" / "expired"
 
@@ -103,10 +104,18 @@ class ZaloOAClient:
             self.tokens.save(body["access_token"], body.get("refresh_token", self.tokens.refresh_token))
 
 
-async def answer_text(asker: Asker, memory: ConversationMemory, conversation: str, question: str) -> str:
-    """The answer as Zalo text, through the one answering path (follow-ups within the conversation)."""
+async def answer_text(
+    asker: Asker,
+    memory: ConversationMemory,
+    conversation: str,
+    question: str,
+    collections: frozenset[str] | None = None,
+) -> str:
+    """The answer as Zalo text, through the one answering path (follow-ups within the conversation), from the
+    bot's collections (None: every one)."""
     try:
-        reply = await asker.answer_within_budget(Question(memory.add(conversation, question)))
+        filters = ExplicitFilters(collections=collections)
+        reply = await asker.answer_within_budget(Question(memory.add(conversation, question), filters=filters))
     except ServiceError as exc:  # no index, too slow: said to the user
         return exc.message
     return zalo_text(reply.answer, reply.generated)
@@ -121,9 +130,11 @@ class ZaloOABot:
         asker: Asker,
         work: BackgroundWork,
         memory: ConversationMemory,
+        collections: frozenset[str] | None = None,  # what the bot's users see (HOIDAP_ZALO_OA_COLLECTIONS)
     ) -> None:
         self.app_id, self.secret_key = app_id, secret_key
         self.client, self.asker, self.work, self.memory = client, asker, work, memory
+        self.collections = collections
 
     def signature_ok(self, body: bytes, timestamp: str, header: str) -> bool:
         """X-ZEvent-Signature = "mac=" + sha256(app_id + raw body + timestamp + OA secret key)."""
@@ -131,7 +142,9 @@ class ZaloOABot:
         return same_secret(f"mac={digest.hexdigest()}", header)
 
     async def reply(self, user_id: str, question: str) -> None:
-        await self.client.send_text(user_id, await answer_text(self.asker, self.memory, f"zalo-oa:{user_id}", question))
+        await self.client.send_text(
+            user_id, await answer_text(self.asker, self.memory, f"zalo-oa:{user_id}", question, self.collections)
+        )
 
 
 class ZaloBotPlatform:
@@ -144,12 +157,14 @@ class ZaloBotPlatform:
         asker: Asker,
         work: BackgroundWork,
         memory: ConversationMemory,
+        collections: frozenset[str] | None = None,  # what the bot's users see (HOIDAP_ZALO_BOT_COLLECTIONS)
     ) -> None:
         self.token, self.secret, self.api_base = token, secret, api_base.rstrip("/")
         self.http, self.asker, self.work, self.memory = http, asker, work, memory
+        self.collections = collections
 
     async def reply(self, chat_id: str, question: str) -> None:
-        text = await answer_text(self.asker, self.memory, f"zalo-bot:{chat_id}", question)
+        text = await answer_text(self.asker, self.memory, f"zalo-bot:{chat_id}", question, self.collections)
         response = await self.http.post(
             f"{self.api_base}/bot{self.token}/sendMessage", json={"chat_id": chat_id, "text": text}
         )

@@ -116,8 +116,10 @@ def test_api_docs_render_offline_under_the_csp(live_server: str, browser: Any) -
     page.locator(".execute").first.click()  # a real request from the page, its response highlighted
     live = page.locator(".live-responses-table")
     live.locator("text=Response body").wait_for(timeout=30000)
-    # Swagger's example body names the province "string": the server's 422 says so, rendered on the page
-    assert "\n422\t" in live.inner_text() and "unknown province 'string'" in live.inner_text()
+    # Swagger's example body names a collection this index does not hold: the server's 422 says so, and which
+    # collections there are, rendered on the page
+    assert "\n422\t" in live.inner_text() and "unknown collection 'so-tai-chinh'" in live.inner_text()
+    assert "the collections this key sees are default" in live.inner_text()
     assert "hoidap" in page.locator(".info .title").inner_text()
     watched.assert_clean()
     page.close()

@@ -57,6 +57,9 @@ DOCUMENTED: dict[str, tuple[str, tuple[str, object]]] = {
     "HOIDAP_ZALO_BOT_SECRET_TOKEN": ("bot-secret", ("zalo_bot_secret_token", "bot-secret")),
     "HOIDAP_ZALO_BOT_API_BASE_URL": ("http://127.0.0.1:4", ("zalo_bot_api_base_url", "http://127.0.0.1:4")),
     "HOIDAP_BOT_MAX_PENDING": ("8", ("bot_max_pending", 8)),
+    "HOIDAP_SLACK_COLLECTIONS": ("so-tai-chinh, so-tt-tt", ("slack_collections", ["so-tai-chinh", "so-tt-tt"])),
+    "HOIDAP_ZALO_OA_COLLECTIONS": ("*", ("zalo_oa_collections", ["*"])),
+    "HOIDAP_ZALO_BOT_COLLECTIONS": ('["so-tai-chinh"]', ("zalo_bot_collections", ["so-tai-chinh"])),
     "HOIDAP_API_KEYS": (f"{DIGESTS[0]},{DIGESTS[1]}", ("api_keys", DIGESTS)),
     "HOIDAP_RATE_LIMIT_PER_MINUTE": ("60", ("rate_limit_per_minute", 60)),
     "HOIDAP_MAX_BODY_BYTES": ("4096", ("max_body_bytes", 4096)),
@@ -114,6 +117,8 @@ def test_list_settings_in_every_form_people_type(monkeypatch: pytest.MonkeyPatch
         ("HOIDAP_API_KEYS", f"{'a' * 64},hd_key", ["value 2", "looks like a key: give its digest"]),
         ("HOIDAP_API_KEYS", '["unclosed', ["HOIDAP_API_KEYS", "not a JSON list"]),
         ("HOIDAP_CORS_ORIGINS", "intranet.local", ["HOIDAP_CORS_ORIGINS", "not an origin", "http://"]),
+        ("HOIDAP_SLACK_COLLECTIONS", "Sở A", ["HOIDAP_SLACK_COLLECTIONS", "not a collection name", "comma-separated"]),
+        ("HOIDAP_ZALO_BOT_COLLECTIONS", "*,so-a", ["HOIDAP_ZALO_BOT_COLLECTIONS", "'*' already means every"]),
         ("HOIDAP_PORT", "eighty", ["HOIDAP_PORT='eighty'", "whole number from 1 to 65535"]),
         ("HOIDAP_LOG_QUESTIONS", "maybe", ["HOIDAP_LOG_QUESTIONS", "true or false"]),
         ("HOIDAP_EMBEDDER", "word2vec", ["HOIDAP_EMBEDDER", "'e5-onnx'"]),
@@ -153,6 +158,16 @@ def test_a_real_server_with_every_documented_setting(seed_index: Path, models_di
     platform, llm = standins
     received.clear()
     port = free_port()
+    database = tmp_path / "db" / "service.sqlite3"
+    made = subprocess.run(
+        [sys.executable, "-m", "service", "keys", "new", "--name", "Sở A", "--collections", "default", "--json"],
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", "HOIDAP_DATABASE": str(database)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    named = {"Authorization": f"Bearer {json.loads(made.stdout)['key']}"}
     env = {
         "HOIDAP_HOST": "127.0.0.1",
         "HOIDAP_PORT": str(port),
@@ -180,12 +195,15 @@ def test_a_real_server_with_every_documented_setting(seed_index: Path, models_di
         "HOIDAP_ZALO_BOT_SECRET_TOKEN": "bot-secret-from-env",
         "HOIDAP_ZALO_BOT_API_BASE_URL": platform.url,
         "HOIDAP_BOT_MAX_PENDING": "4",
+        "HOIDAP_SLACK_COLLECTIONS": "so-khong-co",  # a collection the index does not hold: Slack refuses
+        "HOIDAP_ZALO_OA_COLLECTIONS": "default",
+        "HOIDAP_ZALO_BOT_COLLECTIONS": "*",
+        "HOIDAP_DATABASE": str(database),
         "HOIDAP_API_KEYS": f"{DIGESTS[0]},{DIGESTS[1]}",  # as `hoidap keys new` says: comma-separated
         "HOIDAP_RATE_LIMIT_PER_MINUTE": "20",
         "HOIDAP_MAX_BODY_BYTES": "4096",
         "HOIDAP_MAX_UPLOAD_MB": "1",
         "HOIDAP_UPLOADS_DIR": str(tmp_path / "uploads"),
-        "HOIDAP_DATABASE": str(tmp_path / "service.sqlite3"),
         "HOIDAP_REQUEST_TIMEOUT_SECONDS": "20",
         "HOIDAP_CORS_ORIGINS": "http://intranet.local",
         "HOIDAP_LOG_QUESTIONS": "true",
@@ -200,7 +218,7 @@ def test_a_real_server_with_every_documented_setting(seed_index: Path, models_di
         # API_KEYS: both keys of the comma-separated list work, nothing else does
         none = httpx.post(f"{base}/v1/ask", json={"question": QUESTION})
         assert none.status_code == 401 and none.headers["WWW-Authenticate"].startswith("Bearer")
-        for headers in (first, second):
+        for headers in (first, second, named):  # DATABASE: its named key works beside the shared ones
             answer = httpx.post(f"{base}/v1/ask", json={"question": QUESTION}, headers=headers, timeout=30)
             assert answer.status_code == 200 and "67" in answer.json()["answer"]
 
@@ -258,6 +276,7 @@ def test_a_real_server_with_every_documented_setting(seed_index: Path, models_di
         assert slack.status_code == 200
         posted = wait_for("slack.postMessage")
         assert posted and posted[0]["headers"]["authorization"] == "Bearer xoxb-from-env"
+        assert "67" not in posted[0]["body"]["text"]  # SLACK_COLLECTIONS: nothing in so-khong-co answers it
 
         # ZALO_OA_*: signed with the app id and key; the expired token is refreshed with the app secret through
         # the OAuth base, and the new tokens land in the token file
@@ -274,6 +293,7 @@ def test_a_real_server_with_every_documented_setting(seed_index: Path, models_di
         assert oa.status_code == 200
         sends = wait_for("zalo.oa.send", 2)
         assert [s["body"]["token"] for s in sends] == ["expired-token", "fresh-token"]
+        assert "67" in sends[-1]["body"]["message"]["text"]  # ZALO_OA_COLLECTIONS: default holds the answer
         refresh = wait_for("zalo.oa.refresh")[0]
         assert refresh["headers"]["secret_key"] == "app-secret-from-env"
         assert refresh["body"]["refresh_token"] == "refresh-from-env"
@@ -285,6 +305,7 @@ def test_a_real_server_with_every_documented_setting(seed_index: Path, models_di
         bot = httpx.post(f"{base}/zalo/bot", json=update, headers={"X-Bot-Api-Secret-Token": "bot-secret-from-env"})
         assert bot.status_code == 200
         assert wait_for("zalo.bot.send")[0]["body"]["token"] == "77:env"
+        assert "67" in wait_for("zalo.bot.send")[0]["body"]["text"]  # ZALO_BOT_COLLECTIONS: * is every one
 
         # RATE_LIMIT_PER_MINUTE: the second key's bucket (it made one request) runs out after 20
         codes = [httpx.get(f"{base}/v1/models", headers=second).status_code for _ in range(21)]

@@ -15,11 +15,13 @@ from fastapi.responses import StreamingResponse
 from indexer.embedders import Embedder
 from indexer.types import EmbedKind
 from service.api.chat_models import MODEL_ID, ChatRequest, chunk, completion, usage
-from service.api.deps import AskerDep, HolderDep
+from service.api.deps import AskerDep, EngineDep, HolderDep
 from service.api.models import AskResponse, ErrorResponse
+from service.api.scoping import searched_collections
 from service.asking import Question, Reply
 from service.errors import ModelNotFound
 from service.formatting.text import plain_text
+from service.search import ExplicitFilters
 
 router = APIRouter(tags=["chat"])
 
@@ -95,12 +97,15 @@ def _stream(reply: Reply, content: str, completion_id: str, created: int, used: 
         503: {"model": ErrorResponse},
     },
 )
-async def chat_completions(request: ChatRequest, asker: AskerDep, holder: HolderDep, http: Request) -> Any:
-    """Chat with the reports.  Follow-up questions use the conversation; the reply answers its last (user)
-    message, as the answer followed by numbered sources; the structured citations come in `citations`."""
+async def chat_completions(
+    request: ChatRequest, asker: AskerDep, holder: HolderDep, engine: EngineDep, http: Request
+) -> Any:
+    """Chat with the reports the key sees.  Follow-up questions use the conversation; the reply answers its last
+    (user) message, as the answer followed by numbered sources; the structured citations come in `citations`."""
     if request.model != MODEL_ID:
         raise ModelNotFound(f"The model {request.model!r} does not exist: this service has {MODEL_ID!r}", "model")
-    reply = await asker.answer_within_budget(Question(tuple(request.user_messages()), request.top_k))
+    filters = ExplicitFilters(collections=searched_collections(http, engine, request.collections))
+    reply = await asker.answer_within_budget(Question(tuple(request.user_messages()), request.top_k, filters))
     http.app.state.metrics.answered(reply.answered)
     completion_id, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
     content = _content(reply)
