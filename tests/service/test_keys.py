@@ -121,7 +121,8 @@ def test_keys_are_required_once_the_database_holds_one(seed_holder, tmp_path: Pa
     body = {"question": "Kon Tum có bao nhiêu máy chủ ở cấp tỉnh?"}
     with TestClient(create_app(settings, holder=seed_holder)) as client:
         assert client.post("/v1/ask", json=body).status_code == 200  # no keys anywhere: open, as before
-        assert not database.exists()  # reading found no database and made none
+        # no key was made by reading (the database itself exists: the job store keeps its jobs there)
+        assert sqlite3.connect(database).execute("SELECT COUNT(*) FROM api_keys").fetchone() == (0,)
         made = keys(database, "new", "--name", "Sở A", "--collections", "default", "--json")
         key = json.loads(made.output)["key"]
         missing = client.post("/v1/ask", json=body)

@@ -246,7 +246,7 @@ def test_a_real_server_with_every_documented_setting(seed_index: Path, models_di
         (tmp_path / "uploads" / "empty-collection").mkdir(parents=True)
         job = httpx.post(f"{base}/v1/reindex", json={"collection": "empty-collection"}, headers=first)
         assert job.status_code == 202, job.text
-        with sqlite3.connect(tmp_path / "service.sqlite3") as db:
+        with sqlite3.connect(database) as db:
             assert db.execute("SELECT collection FROM jobs").fetchall() == [("empty-collection",)]
 
         # LLM_*: the backend gets the model and the key; past LLM_TIMEOUT_SECONDS the extractive answer stands
