@@ -74,7 +74,10 @@ def seed_holder(seed_index: Path, embedder):
     from service.engine import EngineHolder
     from service.settings import Settings
 
-    holder = EngineHolder(Settings(index_dir=seed_index), embedder=embedder)
+    # the service's database beside the index, never the checkout's data/
+    holder = EngineHolder(
+        Settings(index_dir=seed_index, database=seed_index.parent / "service.sqlite3"), embedder=embedder
+    )
     holder.load()
     return holder
 
@@ -85,10 +88,11 @@ def seed_engine(seed_holder):
 
 
 @pytest.fixture(scope="session")
-def live_server(seed_index: Path):
+def live_server(seed_index: Path, tmp_path_factory: pytest.TempPathFactory):
     """`hoidap serve` on 127.0.0.1 over the seed index, as a real process; yields its base URL."""
     from tests.servers import hoidap_serve
 
     # schemathesis and the browser test send many requests: no rate limit here
-    with hoidap_serve(seed_index, HOIDAP_RATE_LIMIT_PER_MINUTE="0") as base:
+    database = tmp_path_factory.mktemp("live") / "service.sqlite3"
+    with hoidap_serve(seed_index, HOIDAP_RATE_LIMIT_PER_MINUTE="0", HOIDAP_DATABASE=str(database)) as base:
         yield base

@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from service.api.access import RateLimiter, RequestBodyGuard, TooManyRequests, authorize
 from service.api.models import error_responses
 from service.api.observability import Metrics, RequestLog, configure_access_log, metrics_response
-from service.api.routes import ask, chat, documents, health, page, search
+from service.api.routes import ask, chat, conversations, documents, health, page, search
 from service.api.routes.page import STATIC_DIR
 from service.api.security import SecurityHeaders, add_offline_docs
 from service.asking import Asker
@@ -25,6 +25,7 @@ from service.bots.setup import Bots
 from service.chat.llm import llm_from_settings
 from service.engine import EngineHolder
 from service.errors import ServiceError, Unauthorized, error_body
+from service.history.store import HistoryStore
 from service.settings import Settings
 
 
@@ -68,11 +69,13 @@ def create_app(settings: Settings | None = None, holder: EngineHolder | None = N
         engine_holder.load()
         app.state.holder = engine_holder
         app.state.asker = asker = Asker(engine_holder, llm_from_settings(settings), settings.request_timeout_seconds)
-        bots = Bots(settings, asker)
+        app.state.history = history = HistoryStore(settings.database)
+        bots = Bots(settings, asker, history)
         app.state.slack, app.state.zalo_oa, app.state.zalo_bot = bots.slack, bots.zalo_oa, bots.zalo_bot
         app.state.bots = bots
         yield
         await bots.close()
+        history.close()
 
     app = FastAPI(
         title="hoidap",
@@ -105,7 +108,8 @@ def create_app(settings: Settings | None = None, holder: EngineHolder | None = N
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         return _error(exc.status_code, "http_error", str(exc.detail))
 
-    for router in (ask.router, search.router, documents.router, chat.router):  # /v1/*: keys and limits
+    guarded = (ask.router, search.router, documents.router, chat.router, conversations.router)
+    for router in guarded:  # /v1/*: keys and limits
         app.include_router(router, dependencies=[Depends(authorize)], responses=error_responses(400, 401, 413, 429))
     for router in (health.router, page.router, slack.router, zalo.router):  # open, or signed by the platform
         app.include_router(router, responses=error_responses(400, 413))

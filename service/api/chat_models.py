@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from service.limits import MAX_CHAT_MESSAGES, MAX_QUESTION_CHARS, TOP_K_DEFAULT, TOP_K_MAX, TOP_K_MIN
+from service.limits import MAX_CHAT_MESSAGES, MAX_ID_CHARS, MAX_QUESTION_CHARS, TOP_K_DEFAULT, TOP_K_MAX, TOP_K_MIN
 
 MODEL_ID = "hoidap"
 
@@ -46,6 +46,10 @@ class ChatRequest(BaseModel):
     stream_options: StreamOptions | None = None
     n: int = Field(1, description="Choices to generate: only 1 is supported")
     top_k: int = Field(TOP_K_DEFAULT, ge=TOP_K_MIN, le=TOP_K_MAX, description="Passages to cite (hoidap extension)")
+    store: bool = Field(False, description="Remember this turn in a new conversation (OpenAI's `store`)")
+    conversation_id: str | None = Field(
+        None, max_length=MAX_ID_CHARS, description="Append this turn to one of your conversations (hoidap extension)"
+    )
 
     @field_validator("messages")
     @classmethod

@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 
 from service.asking import Asker
 from service.engine import Engine, EngineHolder
+from service.history.store import HistoryStore
 from service.settings import Settings
 
 
@@ -27,7 +28,12 @@ def get_asker(request: Request) -> Asker:
     return request.app.state.asker
 
 
+def get_history(request: Request) -> HistoryStore:
+    return request.app.state.history
+
+
 HolderDep = Annotated[EngineHolder, Depends(get_holder)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 AskerDep = Annotated[Asker, Depends(get_asker)]
+HistoryDep = Annotated[HistoryStore, Depends(get_history)]
