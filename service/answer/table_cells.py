@@ -63,7 +63,7 @@ class Cell:
 
     @property
     def evidence(self) -> str:
-        """ "Huyện Krông Pắc — Số máy tính: 412" """
+        """"Huyện Krông Pắc — Số máy tính: 412" """
         cells = "; ".join(f"{self.table.column_name(c)}: {self.row.cells[c]}" for c in self.columns)
         return f"{self.row.label} — {cells}"
 
