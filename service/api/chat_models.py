@@ -48,7 +48,10 @@ class ChatRequest(BaseModel):
     top_k: int = Field(TOP_K_DEFAULT, ge=TOP_K_MIN, le=TOP_K_MAX, description="Passages to cite (hoidap extension)")
     store: bool = Field(False, description="Remember this turn in a new conversation (OpenAI's `store`)")
     conversation_id: str | None = Field(
-        None, max_length=MAX_ID_CHARS, description="Append this turn to one of your conversations (hoidap extension)"
+        None,
+        max_length=MAX_ID_CHARS,
+        examples=[None],
+        description="Append this turn to one of your conversations (hoidap extension)",
     )
 
     @field_validator("messages")

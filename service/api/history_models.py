@@ -14,6 +14,7 @@ from service.limits import MAX_FEEDBACK_CHARS, MAX_ID_CHARS
 ConversationId = Field(
     None,
     max_length=MAX_ID_CHARS,
+    examples=[None],  # Swagger's "Try it out" sends no conversation (not "string", which would be a 404)
     description="Append this turn to one of your conversations (its follow-ups are resolved against it); "
     "the reply names it",
 )
