@@ -5,7 +5,9 @@ background work, retries de-duplicated by event_id)."""
 
 from __future__ import annotations
 
+import logging
 import re
+import sqlite3
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -25,6 +27,7 @@ from service.formatting.text import plain_text
 from service.history.store import HistoryStore
 from service.history.turns import turn_of
 
+log = logging.getLogger("hoidap.bots")
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")  # seconds since 1970, as Slack sends it
 _SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
@@ -59,7 +62,11 @@ class SlackBot:
             return exc.message, [{"type": "section", "text": {"type": "mrkdwn", "text": exc.message}}]
         text, blocks = slack_message(reply.answer, reply.generated)
         turn = turn_of(question, reply, plain_text(reply.answer, reply.generated, reply.notes))
-        _, message_id = self.history.append(owner_of(team), conversation_id(conversation), turn, create=True)
+        try:
+            _, message_id = self.history.append(owner_of(team), conversation_id(conversation), turn, create=True)
+        except sqlite3.Error:  # the answer still goes out, without buttons to rate it
+            log.exception("slack answer not remembered in %s", self.history.path)
+            return text, blocks
         return text, [*blocks, buttons(message_id)]
 
     async def reply_in_thread(self, channel: str, thread_ts: str, question: str, conversation: str, team: str) -> None:

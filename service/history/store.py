@@ -118,6 +118,11 @@ def _turn(row: sqlite3.Row) -> Turn:
     )
 
 
+def _missing(conversation_id: str | None) -> NotFound:
+    """The same 404 for a conversation that does not exist and one of another owner."""
+    return NotFound(f"no conversation {conversation_id!r}: GET /v1/conversations lists yours")
+
+
 _TURNS = """SELECT t.*, f.rating, f.comment, f.expected, f.updated AS f_updated, c.owner
 FROM conversation_turns t JOIN conversations c ON c.id = t.conversation LEFT JOIN feedback f ON f.turn = t.id"""
 
@@ -128,7 +133,8 @@ class HistoryStore:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._connection: sqlite3.Connection | None = None
-        self._lock = threading.Lock()  # one writer at a time in this process (WAL orders the processes)
+        # one connection, used by one thread at a time (handlers run in a thread pool); WAL orders the processes
+        self._lock = threading.RLock()
 
     def _db(self) -> sqlite3.Connection:
         with self._lock:
@@ -146,31 +152,31 @@ class HistoryStore:
 
     # -- conversations ------------------------------------------------------------------------------------
     def conversations(self, owner: str, limit: int) -> list[Conversation]:
-        rows = self._db().execute(
-            """SELECT c.*, (SELECT COUNT(*) FROM conversation_turns t WHERE t.conversation = c.id) AS turns
-            FROM conversations c WHERE c.owner = ? ORDER BY c.updated DESC LIMIT ?""",
-            (owner, limit),
-        )
+        query = """SELECT c.*, (SELECT COUNT(*) FROM conversation_turns t WHERE t.conversation = c.id) AS turns
+            FROM conversations c WHERE c.owner = ? ORDER BY c.updated DESC LIMIT ?"""
+        with self._lock:
+            rows = self._db().execute(query, (owner, limit)).fetchall()
         return [Conversation(r["id"], r["title"], r["created"], r["updated"], r["turns"]) for r in rows]
 
     def conversation(self, owner: str, conversation_id: str) -> tuple[Conversation, list[Turn]]:
         """The conversation and its turns in order; NotFound when it is not the owner's (or does not exist)."""
-        db = self._db()
-        row = db.execute("SELECT * FROM conversations WHERE id = ? AND owner = ?", (conversation_id, owner)).fetchone()
-        if row is None:
-            raise NotFound(f"no conversation {conversation_id!r}: GET /v1/conversations lists yours")
-        turns = [_turn(r) for r in db.execute(f"{_TURNS} WHERE t.conversation = ? ORDER BY t.position", (row["id"],))]
+        with self._lock:
+            db = self._db()
+            row = db.execute("SELECT * FROM conversations WHERE id = ? AND owner = ?", (conversation_id, owner))
+            row = row.fetchone()
+            if row is None:
+                raise _missing(conversation_id)
+            rows = db.execute(f"{_TURNS} WHERE t.conversation = ? ORDER BY t.position", (row["id"],)).fetchall()
+        turns = [_turn(r) for r in rows]
         return Conversation(row["id"], row["title"], row["created"], row["updated"], len(turns)), turns
 
     def require(self, owner: str, conversation_id: str) -> None:
         """NotFound unless the owner has this conversation."""
-        found = (
-            self._db()
-            .execute("SELECT 1 FROM conversations WHERE id = ? AND owner = ?", (conversation_id, owner))
-            .fetchone()
-        )
+        with self._lock:
+            query = "SELECT 1 FROM conversations WHERE id = ? AND owner = ?"
+            found = self._db().execute(query, (conversation_id, owner)).fetchone()
         if found is None:
-            raise NotFound(f"no conversation {conversation_id!r}: GET /v1/conversations lists yours")
+            raise _missing(conversation_id)
 
     def questions(self, owner: str, conversation_id: str) -> list[str]:
         """The user's questions so far, oldest first (for resolving a follow-up)."""
@@ -187,8 +193,9 @@ class HistoryStore:
         """Add a turn (its id, conversation and position are assigned here) to the owner's conversation, or to a
         new one when `conversation_id` is None — or, with `create`, when no conversation has that id yet (the
         bots name theirs).  Returns (conversation id, turn id)."""
-        db, now, turn_id = self._db(), time.time(), new_id("msg")
+        now, turn_id = time.time(), new_id("msg")
         with self._lock:
+            db = self._db()
             db.execute("BEGIN IMMEDIATE")
             try:
                 if conversation_id is None or create:
@@ -201,7 +208,7 @@ class HistoryStore:
                     "UPDATE conversations SET updated = ? WHERE id = ? AND owner = ?", (now, conversation_id, owner)
                 )
                 if updated.rowcount != 1:
-                    raise NotFound(f"no conversation {conversation_id!r}: GET /v1/conversations lists yours")
+                    raise _missing(conversation_id)
                 position = db.execute(
                     "SELECT COALESCE(MAX(position), -1) + 1 FROM conversation_turns WHERE conversation = ?",
                     (conversation_id,),
@@ -226,17 +233,19 @@ class HistoryStore:
         return conversation_id, turn_id
 
     def delete(self, owner: str, conversation_id: str) -> None:
-        db = self._db()
         with self._lock:
-            deleted = db.execute("DELETE FROM conversations WHERE id = ? AND owner = ?", (conversation_id, owner))
+            deleted = self._db().execute(
+                "DELETE FROM conversations WHERE id = ? AND owner = ?", (conversation_id, owner)
+            )
         if deleted.rowcount != 1:
-            raise NotFound(f"no conversation {conversation_id!r}: GET /v1/conversations lists yours")
+            raise _missing(conversation_id)
 
     # -- feedback -----------------------------------------------------------------------------------------
     def rate(self, owner: str, turn_id: str, rating: Rating, comment: str | None, expected: str | None) -> Turn:
         """Record (or change) the feedback on one of the owner's turns; the turn with its feedback."""
-        db, now = self._db(), time.time()
+        now = time.time()
         with self._lock:
+            db = self._db()
             found = db.execute(
                 """SELECT 1 FROM conversation_turns t JOIN conversations c ON c.id = t.conversation
                 WHERE t.id = ? AND c.owner = ?""",
@@ -250,11 +259,13 @@ class HistoryStore:
                 expected = excluded.expected, updated = excluded.updated""",
                 (turn_id, owner, rating.value, comment, expected, now, now),
             )
-        return _turn(db.execute(f"{_TURNS} WHERE t.id = ?", (turn_id,)).fetchone())
+            return _turn(db.execute(f"{_TURNS} WHERE t.id = ?", (turn_id,)).fetchone())
 
     def rated(self, rating: Rating | None = None) -> Iterator[tuple[str, Turn]]:
         """Every rated turn of every owner (for the export), oldest feedback first: (owner, turn)."""
         where = "WHERE f.rating IS NOT NULL" + (" AND f.rating = ?" if rating else "")
-        rows = self._db().execute(f"{_TURNS} {where} ORDER BY f.created, t.id", (rating.value,) if rating else ())
+        with self._lock:
+            query = f"{_TURNS} {where} ORDER BY f.created, t.id"
+            rows = self._db().execute(query, (rating.value,) if rating else ()).fetchall()
         for row in rows:
             yield row["owner"], _turn(row)

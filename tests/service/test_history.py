@@ -43,7 +43,8 @@ def chat(client: TestClient, key: str, text: str, **extra: object) -> dict:
 
 def test_a_conversation_is_stored_resumed_and_listed(client: TestClient, database: Path) -> None:
     plain = chat(client, KEY_A, FIRST)
-    assert "conversation_id" not in plain and not database.exists()  # not asked to remember: nothing stored
+    assert "conversation_id" not in plain  # not asked to remember: nothing stored
+    assert client.get("/v1/conversations", headers=bearer(KEY_A)).json() == {"conversations": []}
     first = chat(client, KEY_A, FIRST, store=True)
     conversation = first["conversation_id"]
     assert conversation.startswith("conv_") and first["message_id"].startswith("msg_")
