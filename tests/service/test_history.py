@@ -63,8 +63,9 @@ def test_a_conversation_is_stored_resumed_and_listed(client: TestClient, databas
     again = messages[0]["reply"]  # what the page re-renders: the answer contract as it was given
     assert again["answer"] == first["hoidap"]["answer"] and again["confidence"] == first["hoidap"]["confidence"]
     assert again["citations"] == first["citations"] and messages[0]["content"].startswith(again["answer"])
-    # the key itself is nowhere in the database; the caller is named by its principal id
-    assert KEY_A.encode() not in database.read_bytes()
+    # the key itself is nowhere in the database (its file and write-ahead log), though the conversation is
+    stored = b"".join(path.read_bytes() for path in database.parent.glob(database.name + "*"))
+    assert FIRST.encode() in stored and KEY_A.encode() not in stored
 
 
 def test_another_key_cannot_see_rate_continue_or_delete(client: TestClient) -> None:

@@ -126,6 +126,14 @@ def test_history_feedback_key_and_viewer_in_the_browser(keyed_server: str, brows
     assert api.get(f"/v1/conversations/{conversation['id']}").json()["turns"] == 3
     page.screenshot(path=str(ARTIFACTS / "page-history.png"), full_page=True)
 
+    # a new conversation empties the chat; the old one opens again from the list
+    page.click("#new-chat")
+    assert page.locator(".message").count() == 0 and page.locator("#conversations li.current").count() == 0
+    page.locator("#conversations .conversation").first.click()
+    page.locator(".message.assistant .feedback").nth(2).wait_for()
+    assert page.locator("#conversations li.current").count() == 1
+    assert page.evaluate("localStorage.getItem('hoidap.conversation')") == conversation["id"]
+
     # delete it: gone from the list, the page and the service
     page.locator("#conversations li.current .delete").click()
     page.wait_for_function("() => !document.querySelector('#conversations li')")
@@ -142,6 +150,16 @@ def test_history_feedback_key_and_viewer_in_the_browser(keyed_server: str, brows
     page.locator(".message.error").wait_for()
     assert page.locator("#question").input_value() == "Quảng Nam có bao nhiêu điểm cầu?"
     assert page.evaluate("document.activeElement.id") == "api-key"
+    # a wrong key is refused with the service's reason; the right one again, and the question goes through
+    page.fill("#api-key", "not-the-key")
+    page.click("#key-save")
+    page.locator("#key-status", has_text="not valid").wait_for()
+    page.fill("#api-key", KEY)
+    page.click("#key-save")
+    page.locator("#history-status", has_text="Chưa có cuộc trò chuyện").wait_for()
+    page.click("#send")
+    answer_of(page, 0)
+    assert len(api.get("/v1/conversations").json()["conversations"]) == 1
     watched.assert_clean()
     page.close()
     assert (ARTIFACTS / "page-history.png").stat().st_size > 10_000
