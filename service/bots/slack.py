@@ -63,7 +63,8 @@ class SlackBot:
         text, blocks = slack_message(reply.answer, reply.generated)
         turn = turn_of(question, reply, plain_text(reply.answer, reply.generated, reply.notes))
         try:
-            _, message_id = self.history.append(owner_of(team), conversation_id(conversation), turn, create=True)
+            thread = conversation_id(f"{team}|{conversation}")
+            _, message_id = self.history.append(owner_of(team), thread, turn, create=True)
         except sqlite3.Error:  # the answer still goes out, without buttons to rate it
             log.exception("slack answer not remembered in %s", self.history.path)
             return text, blocks

@@ -25,7 +25,7 @@ def owner_of(team_id: str) -> str:
 
 
 def conversation_id(key: str) -> str:
-    """A stable conversation id for a Slack thread or channel (the bot's memory key)."""
+    """A stable conversation id for a Slack thread or channel (the workspace and the bot's memory key)."""
     return "slack_" + hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
