@@ -6,6 +6,7 @@ import hashlib
 import re
 from pathlib import Path
 
+import httpx
 import openai
 import pytest
 from fastapi.testclient import TestClient
@@ -141,8 +142,6 @@ def test_history_survives_a_restart_of_the_server(seed_index: Path, tmp_path: Pa
         assert (last.model_extra or {})["conversation_id"] == conversation
         followed = (last.model_extra or {})["message_id"]
     with hoidap_serve(seed_index, HOIDAP_DATABASE=database, HOIDAP_RATE_LIMIT_PER_MINUTE="0") as base:
-        import httpx
-
         detail = httpx.get(f"{base}/v1/conversations/{conversation}").json()
         assert [m["question"] for m in detail["messages"]] == [FIRST, FOLLOW_UP]
         assert detail["messages"][1]["id"] == followed and "kon-tum" in detail["messages"][1]["content"]
