@@ -11,6 +11,7 @@ import typer
 
 from indexer.errors import IndexerError
 from indexer.types import DEFAULT_COLLECTION, IndexSummary
+from service.history.cli import feedback_app
 from service.keys_command import app as keys_app
 from service.limits import TOP_K_DEFAULT, TOP_K_MAX, TOP_K_MIN, question_problem
 from service.settings import Settings, SettingsInvalid, load_settings
@@ -20,6 +21,8 @@ app = typer.Typer(
     no_args_is_help=True,
     help="hoidap (hỏi đáp): questions answered from Vietnamese reports, with citations.",
 )
+
+app.add_typer(feedback_app, name="feedback")  # hoidap feedback export (service/history/cli.py)
 
 IndexDirOption = Annotated[
     Path | None, typer.Option("--index-dir", envvar="HOIDAP_INDEX_DIR", help="Index directory (default data/index)")

@@ -24,3 +24,11 @@ def top_k_problem(top_k: int) -> str | None:
     if not TOP_K_MIN <= top_k <= TOP_K_MAX:
         return f"top_k must be from {TOP_K_MIN} to {TOP_K_MAX}"
     return None
+
+
+# History and feedback (service/history/)
+CONVERSATION_TITLE_CHARS = 80  # a conversation is titled with the start of its first question
+CONVERSATIONS_LISTED_DEFAULT = 50  # GET /v1/conversations returns the most recent ones, at most
+CONVERSATIONS_LISTED_MAX = 200
+MAX_FEEDBACK_CHARS = 2000  # a feedback comment, or the right answer a user gives
+MAX_ID_CHARS = 64  # conversation and message ids the API accepts

@@ -90,10 +90,11 @@ def seed_engine(seed_holder):
 
 
 @pytest.fixture(scope="session")
-def live_server(seed_index: Path):
+def live_server(seed_index: Path, tmp_path_factory: pytest.TempPathFactory):
     """`hoidap serve` on 127.0.0.1 over the seed index, as a real process; yields its base URL."""
     from tests.servers import hoidap_serve
 
     # schemathesis and the browser test send many requests: no rate limit here
-    with hoidap_serve(seed_index, HOIDAP_RATE_LIMIT_PER_MINUTE="0") as base:
+    database = tmp_path_factory.mktemp("live") / "service.sqlite3"
+    with hoidap_serve(seed_index, HOIDAP_RATE_LIMIT_PER_MINUTE="0", HOIDAP_DATABASE=str(database)) as base:
         yield base

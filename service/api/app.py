@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from service.api.access import RateLimiter, RequestBodyGuard, TooManyRequests, authorize
 from service.api.models import error_responses
 from service.api.observability import Metrics, RequestLog, configure_access_log, metrics_response
-from service.api.routes import ask, chat, documents, health, jobs, page, search, uploads
+from service.api.routes import ask, chat, conversations, documents, health, jobs, page, search, uploads
 from service.api.routes.page import STATIC_DIR
 from service.api.security import SecurityHeaders, add_offline_docs
 from service.asking import Asker
@@ -25,6 +25,7 @@ from service.bots.setup import Bots
 from service.chat.llm import llm_from_settings
 from service.engine import EngineHolder
 from service.errors import ServiceError, Unauthorized, error_body
+from service.history.store import HistoryStore
 from service.job_runner import JobRunner
 from service.jobs import JobStore
 from service.keys import KeyStore
@@ -71,7 +72,8 @@ def create_app(settings: Settings | None = None, holder: EngineHolder | None = N
         engine_holder.load()
         app.state.holder = engine_holder
         app.state.asker = asker = Asker(engine_holder, llm_from_settings(settings), settings.request_timeout_seconds)
-        bots = Bots(settings, asker)
+        app.state.history = history = HistoryStore(settings.database)
+        bots = Bots(settings, asker, history)
         app.state.slack, app.state.zalo_oa, app.state.zalo_bot = bots.slack, bots.zalo_oa, bots.zalo_bot
         app.state.bots = bots
         app.state.jobs = job_store = JobStore(settings.database, settings.index_dir)
@@ -82,6 +84,7 @@ def create_app(settings: Settings | None = None, holder: EngineHolder | None = N
         job_store.close()
         await bots.close()
         app.state.keys.close()
+        history.close()
 
     app = FastAPI(
         title="hoidap",
@@ -115,7 +118,7 @@ def create_app(settings: Settings | None = None, holder: EngineHolder | None = N
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         return _error(exc.status_code, "http_error", str(exc.detail))
 
-    v1 = (ask.router, search.router, documents.router, uploads.router, jobs.router, chat.router)
+    v1 = (ask.router, search.router, documents.router, uploads.router, jobs.router, chat.router, conversations.router)
     for router in v1:  # /v1/*: keys and limits
         app.include_router(router, dependencies=[Depends(authorize)], responses=error_responses(400, 401, 413, 429))
     for router in (health.router, page.router, slack.router, zalo.router):  # open, or signed by the platform

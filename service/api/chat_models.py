@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from indexer.types import check_collection
-from service.limits import MAX_CHAT_MESSAGES, MAX_QUESTION_CHARS, TOP_K_DEFAULT, TOP_K_MAX, TOP_K_MIN
+from service.limits import MAX_CHAT_MESSAGES, MAX_ID_CHARS, MAX_QUESTION_CHARS, TOP_K_DEFAULT, TOP_K_MAX, TOP_K_MIN
 
 MODEL_ID = "hoidap"
 
@@ -47,6 +47,13 @@ class ChatRequest(BaseModel):
     stream_options: StreamOptions | None = None
     n: int = Field(1, description="Choices to generate: only 1 is supported")
     top_k: int = Field(TOP_K_DEFAULT, ge=TOP_K_MIN, le=TOP_K_MAX, description="Passages to cite (hoidap extension)")
+    store: bool = Field(False, description="Remember this turn in a new conversation (OpenAI's `store`)")
+    conversation_id: str | None = Field(
+        None,
+        max_length=MAX_ID_CHARS,
+        examples=[None],
+        description="Append this turn to one of your conversations (hoidap extension)",
+    )
     collections: list[str] | None = Field(
         None, description="Only these collections, within the key's own (hoidap extension)", examples=[["so-tai-chinh"]]
     )

@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 
 from service.asking import Asker
 from service.engine import Engine, EngineHolder
+from service.history.store import HistoryStore
 from service.job_runner import JobRunner
 from service.jobs import JobStore
 from service.settings import Settings
@@ -35,6 +36,8 @@ def get_jobs(request: Request) -> JobStore:
 
 def get_job_runner(request: Request) -> JobRunner:
     return request.app.state.job_runner
+def get_history(request: Request) -> HistoryStore:
+    return request.app.state.history
 
 
 HolderDep = Annotated[EngineHolder, Depends(get_holder)]
@@ -43,3 +46,4 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 AskerDep = Annotated[Asker, Depends(get_asker)]
 JobsDep = Annotated[JobStore, Depends(get_jobs)]
 JobRunnerDep = Annotated[JobRunner, Depends(get_job_runner)]
+HistoryDep = Annotated[HistoryStore, Depends(get_history)]

@@ -11,6 +11,7 @@ from service.bots.slack import SlackBot
 from service.bots.work import BackgroundWork
 from service.bots.zalo import TokenStore, ZaloBotPlatform, ZaloOABot, ZaloOAClient
 from service.chat.memory import ConversationMemory
+from service.history.store import HistoryStore
 from service.settings import Settings
 
 
@@ -19,7 +20,7 @@ def _secret(value: Any) -> str | None:
 
 
 class Bots:
-    def __init__(self, settings: Settings, asker: Asker) -> None:
+    def __init__(self, settings: Settings, asker: Asker, history: HistoryStore) -> None:
         s = settings
         self.work = BackgroundWork(s.bot_max_pending)
         self.memory = ConversationMemory()
@@ -35,6 +36,7 @@ class Bots:
                 asker,
                 self.work,
                 self.memory,
+                history,
                 s.bot_collections(s.slack_collections),
             )
         if s.zalo_oa_app_id and s.zalo_oa_secret_key and s.zalo_oa_access_token:

@@ -5,23 +5,30 @@ background work, retries de-duplicated by event_id)."""
 
 from __future__ import annotations
 
+import logging
 import re
+import sqlite3
 from typing import Any
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from service.asking import Asker, Question
 from service.bots.payloads import json_object, text_field
+from service.bots.slack_feedback import buttons, comment_view, conversation_id, owner_of, read_interaction
 from service.bots.work import BackgroundWork, SeenIds
 from service.chat.memory import ConversationMemory
 from service.errors import BadRequest, NotFound, ServiceError, Unauthorized
 from service.formatting.slack import slack_message
+from service.formatting.text import plain_text
+from service.history.store import HistoryStore
+from service.history.turns import turn_of
 from service.search import ExplicitFilters
 
+log = logging.getLogger("hoidap.bots")
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")  # seconds since 1970, as Slack sends it
 _SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
@@ -37,6 +44,7 @@ class SlackBot:
         asker: Asker,
         work: BackgroundWork,
         memory: ConversationMemory,
+        history: HistoryStore,
         collections: frozenset[str] | None = None,  # what the bot's users see (HOIDAP_SLACK_COLLECTIONS)
     ) -> None:
         self.filters = ExplicitFilters(collections=collections)
@@ -45,23 +53,33 @@ class SlackBot:
         self.asker = asker
         self.work = work
         self.memory = memory
+        self.history = history
         self.seen = SeenIds()
 
-    async def message(self, conversation: str, question: str) -> tuple[str, list[dict[str, Any]]]:
-        """The answer as Slack blocks, through the one answering path (follow-ups within the conversation)."""
+    async def message(self, conversation: str, question: str, team: str) -> tuple[str, list[dict[str, Any]]]:
+        """The answer as Slack blocks, through the one answering path (follow-ups within the conversation),
+        remembered in the workspace's history with 👍/👎 buttons under it."""
         try:
             asked = Question(self.memory.add(conversation, question), filters=self.filters)
             reply = await self.asker.answer_within_budget(asked)
         except ServiceError as exc:  # no index, too slow: said to the user, not swallowed
             return exc.message, [{"type": "section", "text": {"type": "mrkdwn", "text": exc.message}}]
-        return slack_message(reply.answer, reply.generated)
+        text, blocks = slack_message(reply.answer, reply.generated)
+        turn = turn_of(question, reply, plain_text(reply.answer, reply.generated, reply.notes))
+        try:
+            thread = conversation_id(f"{team}|{conversation}")
+            _, message_id = self.history.append(owner_of(team), thread, turn, create=True)
+        except sqlite3.Error:  # the answer still goes out, without buttons to rate it
+            log.exception("slack answer not remembered in %s", self.history.path)
+            return text, blocks
+        return text, [*blocks, buttons(message_id)]
 
-    async def reply_in_thread(self, channel: str, thread_ts: str, question: str, conversation: str) -> None:
-        text, blocks = await self.message(conversation, question)
+    async def reply_in_thread(self, channel: str, thread_ts: str, question: str, conversation: str, team: str) -> None:
+        text, blocks = await self.message(conversation, question, team)
         await self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text, blocks=blocks)
 
-    async def reply_to_command(self, response_url: str, question: str, conversation: str) -> None:
-        text, blocks = await self.message(conversation, question)
+    async def reply_to_command(self, response_url: str, question: str, conversation: str, team: str) -> None:
+        text, blocks = await self.message(conversation, question, team)
         await AsyncWebhookClient(response_url).send(
             text=text, blocks=blocks, response_type="in_channel", replace_original=False
         )
@@ -110,7 +128,8 @@ async def slack_events(request: Request) -> Any:
             thread_ts = text_field(event, "thread_ts") or text_field(event, "ts")
             # a thread is a conversation; so is a direct-message channel outside threads
             key = f"slack:{channel}:{text_field(event, 'thread_ts') or ('' if direct else thread_ts)}"
-            bot.work.submit(bot.reply_in_thread(channel, thread_ts, question, key), f"slack event {event_id}")
+            team = text_field(payload, "team_id")
+            bot.work.submit(bot.reply_in_thread(channel, thread_ts, question, key, team), f"slack event {event_id}")
     return {"ok": True}
 
 
@@ -128,6 +147,25 @@ async def slack_commands(request: Request) -> Any:
     if not response_url.startswith(("https://", "http://")):
         raise BadRequest("a slash command without a response_url")
     key = f"slack-command:{form.get('channel_id', '')}:{form.get('user_id', '')}"
-    if not bot.work.submit(bot.reply_to_command(response_url, question, key), "slack command"):
+    work = bot.reply_to_command(response_url, question, key, form.get("team_id", ""))
+    if not bot.work.submit(work, "slack command"):
         return {"response_type": "ephemeral", "text": "Hệ thống đang bận, vui lòng hỏi lại sau ít phút."}
     return {"response_type": "ephemeral", "text": f"Đang tìm câu trả lời cho: {question}"}
+
+
+@router.post("/slack/interactivity")
+async def slack_interactivity(request: Request) -> Response:
+    """Button presses and dialog submissions (the app's Interactivity request URL): 👍/👎 under an answer
+    records the rating and opens a dialog for an optional comment; submitting it adds the comment."""
+    bot, body = await _verified(request)
+    feedback = read_interaction(json_object(parse_qs(body).get("payload", ["{}"])[0].encode()))
+    if feedback is None:
+        return Response(status_code=200)  # another kind of interaction: acknowledged, nothing to do
+    try:
+        bot.history.rate(feedback.owner, feedback.message_id, feedback.rating, feedback.comment, feedback.expected)
+    except NotFound:  # the conversation was deleted, or the button came from another workspace
+        return Response(status_code=200)
+    if feedback.trigger_id:
+        view = comment_view(feedback.message_id, feedback.rating)
+        bot.work.submit(bot.client.views_open(trigger_id=feedback.trigger_id, view=view), "slack feedback dialog")
+    return Response(status_code=200)  # an empty 200 also closes a submitted dialog

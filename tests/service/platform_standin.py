@@ -31,6 +31,12 @@ async def post_message(request: Request) -> dict[str, Any]:
     return {"ok": True, "ts": "1700000000.000200"}
 
 
+@app.post("/api/views.open")
+async def views_open(request: Request) -> dict[str, Any]:
+    record("slack.views.open", await _body(request), dict(request.headers))
+    return {"ok": True, "view": {"id": "V1"}}
+
+
 @app.post("/response/{hook}")
 async def response_url(hook: str, request: Request) -> str:
     record(f"slack.response.{hook}", await request.json(), dict(request.headers))

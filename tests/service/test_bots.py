@@ -47,6 +47,7 @@ def client(seed_holder, standin, tmp_path: Path):
             "zalo_bot_token": "123:abc",
             "zalo_bot_secret_token": BOT_SECRET,
             "zalo_bot_api_base_url": standin.url,
+            "database": tmp_path / "service.sqlite3",
         }
     )
     # pydantic-settings keeps SecretStr fields as given by model_copy: wrap them as the settings would
@@ -315,3 +316,63 @@ def test_a_follow_up_in_a_slack_thread_and_a_zalo_chat(client) -> None:
         sent = wait_for("zalo.bot.send", turn)
     assert len(sent) == 2 and "19 điểm" in sent[0]["body"]["text"]
     assert re.search(r"1[34] điểm", sent[1]["body"]["text"]) and "kon-tum" in sent[1]["body"]["text"]
+
+
+def interact(client: TestClient, payload: dict, secret: str = SIGNING_SECRET):
+    form = urlencode({"payload": json.dumps(payload)})
+    return slack_post(
+        client, "/slack/interactivity", form, content_type="application/x-www-form-urlencoded", secret=secret
+    )
+
+
+def test_slack_answer_rated_with_a_button_and_commented_in_the_dialog(client, tmp_path: Path) -> None:
+    from service.history.store import HistoryStore
+
+    body = event("EvRate", type="app_mention", text=f"<@UBOT> {QUESTION}", channel="C9", ts="9.1")
+    slack_post(client, "/slack/events", body, content_type="application/json")
+    blocks = wait_for("slack.postMessage")[0]["body"]["blocks"]
+    blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
+    actions = blocks[-1]
+    assert actions["type"] == "actions" and [e["action_id"] for e in actions["elements"]] == [
+        "feedback_up",
+        "feedback_down",
+    ]
+    message_id = actions["elements"][1]["value"]
+    pressed = {
+        "type": "block_actions",
+        "team": {"id": "T1"},
+        "user": {"id": "U1", "team_id": "T1"},
+        "trigger_id": "trigger-1",
+        "actions": [{"action_id": "feedback_down", "value": message_id, "type": "button"}],
+    }
+    assert interact(client, pressed, secret="wrong-secret").status_code == 401  # signed like every Slack request
+    assert interact(client, pressed).status_code == 200
+    view = wait_for("slack.views.open")[0]["body"]
+    assert view["trigger_id"] == "trigger-1"
+    view = json.loads(view["view"]) if isinstance(view["view"], str) else view["view"]
+    assert [b["block_id"] for b in view["blocks"]] == ["comment", "expected"]  # after 👎: the right answer too
+    store = HistoryStore(tmp_path / "service.sqlite3")
+    [(owner, turn)] = list(store.rated())
+    assert owner == "slack:T1" and turn.id == message_id and turn.feedback and turn.feedback.rating == "down"
+    assert turn.question == QUESTION and turn.reply["answer"] and "67" in turn.reply["answer"]
+    submitted = {
+        "type": "view_submission",
+        "team": {"id": "T1"},
+        "user": {"id": "U1"},
+        "view": {
+            "callback_id": view["callback_id"],
+            "private_metadata": view["private_metadata"],
+            "state": {"values": {"comment": {"value": {"value": "Thiếu cấp huyện"}}, "expected": {"value": {}}}},
+        },
+    }
+    answered = interact(client, submitted)
+    assert answered.status_code == 200 and answered.content == b""  # an empty 200 closes the dialog
+    [(_, turn)] = list(store.rated())
+    assert turn.feedback and (turn.feedback.comment, turn.feedback.expected) == ("Thiếu cấp huyện", None)
+    # a button pressed in another workspace rates nothing there; other interactions are acknowledged
+    elsewhere = pressed | {"team": {"id": "T2"}, "actions": [{"action_id": "feedback_up", "value": message_id}]}
+    assert interact(client, elsewhere).status_code == 200
+    assert interact(client, {"type": "shortcut", "callback_id": "x"}).status_code == 200
+    [(_, turn)] = list(store.rated())
+    assert turn.feedback and turn.feedback.rating == "down"
+    store.close()

@@ -15,12 +15,14 @@ from fastapi.responses import StreamingResponse
 from indexer.embedders import Embedder
 from indexer.types import EmbedKind
 from service.api.chat_models import MODEL_ID, ChatRequest, chunk, completion, usage
-from service.api.deps import AskerDep, EngineDep, HolderDep
+from service.api.deps import AskerDep, EngineDep, HistoryDep, HolderDep
 from service.api.models import AskResponse, ErrorResponse
+from service.api.principal import principal_of
 from service.api.scoping import searched_collections
 from service.asking import Question, Reply
 from service.errors import ModelNotFound
 from service.formatting.text import plain_text
+from service.history.turns import turn_of
 from service.search import ExplicitFilters
 
 router = APIRouter(tags=["chat"])
@@ -71,14 +73,16 @@ def token_counter(embedder: Embedder) -> Callable[[str], int]:
     return lambda text: max(count(text, EmbedKind.PASSAGE) - overhead, 0) if text else 0
 
 
-def _stream(reply: Reply, content: str, completion_id: str, created: int, used: dict[str, int] | None) -> Iterator[str]:
+def _stream(
+    reply: Reply, content: str, completion_id: str, created: int, used: dict[str, int] | None, stored: dict[str, str]
+) -> Iterator[str]:
     def event(data: dict[str, Any]) -> str:
         return f"data: {json.dumps(data, ensure_ascii=False)}\n\n"
 
     yield event(chunk(completion_id, created, {"role": "assistant", "content": ""}))
     for piece in _pieces(content):
         yield event(chunk(completion_id, created, {"content": piece}))
-    yield event(chunk(completion_id, created, {}, "stop", _extra(reply)))
+    yield event(chunk(completion_id, created, {}, "stop", _extra(reply) | stored))
     if used is not None:  # stream_options.include_usage: one last chunk with no choices, as OpenAI sends
         yield event(chunk(completion_id, created, None, extra={"usage": used}))
     yield "data: [DONE]\n\n"
@@ -98,23 +102,33 @@ def _stream(reply: Reply, content: str, completion_id: str, created: int, used: 
     },
 )
 async def chat_completions(
-    request: ChatRequest, asker: AskerDep, holder: HolderDep, engine: EngineDep, http: Request
+    request: ChatRequest, asker: AskerDep, holder: HolderDep, engine: EngineDep, history: HistoryDep, http: Request
 ) -> Any:
     """Chat with the reports the key sees.  Follow-up questions use the conversation; the reply answers its last
-    (user) message, as the answer followed by numbered sources; the structured citations come in `citations`."""
+    (user) message, as the answer followed by numbered sources; the structured citations come in `citations`.
+    With `store: true` (a new conversation) or a `conversation_id` (one of yours) the turn is remembered, and
+    the reply names `conversation_id` and `message_id` (POST /v1/feedback rates it)."""
     if request.model != MODEL_ID:
         raise ModelNotFound(f"The model {request.model!r} does not exist: this service has {MODEL_ID!r}", "model")
+    owner = principal_of(http).id
+    if request.conversation_id is not None:
+        history.require(owner, request.conversation_id)  # another caller's conversation: 404 before answering
     filters = ExplicitFilters(collections=searched_collections(http, engine, request.collections))
     reply = await asker.answer_within_budget(Question(tuple(request.user_messages()), request.top_k, filters))
     http.app.state.metrics.answered(reply.answered)
     completion_id, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
     content = _content(reply)
+    stored: dict[str, str] = {}
+    if request.store or request.conversation_id is not None:
+        turn = turn_of(request.user_messages()[-1], reply, content)
+        conversation_id, message_id = history.append(owner, request.conversation_id, turn)
+        stored = {"conversation_id": conversation_id, "message_id": message_id}
     used = usage([m.text() for m in request.messages], content, token_counter(holder.embedder))
     if request.stream:
         include_usage = request.stream_options is not None and request.stream_options.include_usage
         return StreamingResponse(
-            _stream(reply, content, completion_id, created, used if include_usage else None),
+            _stream(reply, content, completion_id, created, used if include_usage else None, stored),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
-    return completion(completion_id, created, content, used, _extra(reply))
+    return completion(completion_id, created, content, used, _extra(reply) | stored)
