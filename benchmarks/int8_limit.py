@@ -16,10 +16,12 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from pathlib import Path
 
 import numpy as np
 
 from benchmarks.embedder_throughput import passages
+from indexer.e5.embedder import E5OnnxEmbedder
 from indexer.types import EmbedKind
 
 HIDDEN, FFN, LAYERS = 384, 1536, 12
@@ -76,6 +78,38 @@ def multiply_add_rate(rows: int, threads: int, int8: bool, seconds: float = 3.0)
     return total_work / total_time
 
 
+def op_profile(embedder: E5OnnxEmbedder, texts: list[str], threads: int, top: int = 8) -> list[tuple[str, float]]:
+    """Share of the model's operator time by operator type, from onnxruntime's own profiler, over `texts`
+    embedded in the embedder's batches (its tokenizer, padding and batch shapes)."""
+    import json
+    import tempfile
+
+    import onnxruntime as ort
+
+    from indexer.e5.convert import ONNX_FILE, PROMPTS, ensure_converted
+
+    runtime = embedder.runtime
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.enable_profiling = True
+    options.profile_file_prefix = str(Path(tempfile.mkdtemp()) / "e5")
+    model = str(ensure_converted(embedder.models_dir) / ONNX_FILE)
+    session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+    prompted = [PROMPTS["passage"] + t for t in texts]
+    for batch in embedder._batches(runtime.token_lengths(prompted)):
+        ids, mask = runtime._inputs([prompted[i] for i in batch])
+        session.run(None, {"input_ids": ids, "attention_mask": mask})
+    events = json.loads(Path(session.end_profiling()).read_text())
+    by_type: dict[str, float] = {}
+    for event in events:
+        if event.get("cat") == "Node" and event["name"].endswith("_kernel_time"):
+            kind = event["args"].get("op_name", "?")
+            by_type[kind] = by_type.get(kind, 0.0) + event["dur"]
+    total = sum(by_type.values()) or 1.0
+    return [(kind, dur / total) for kind, dur in sorted(by_type.items(), key=lambda kv: -kv[1])[:top]]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
@@ -83,9 +117,9 @@ def main() -> None:
     )
     parser.add_argument("--passages", type=int, default=200, help="news20k chunks the embedder embeds")
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--profile", action="store_true", help="also print the operators' shares of model time")
     args = parser.parse_args()
 
-    from indexer.e5.embedder import E5OnnxEmbedder
     from service.settings import Settings
 
     texts = passages(args.passages)
@@ -111,6 +145,11 @@ def main() -> None:
         f" = {rate / (int8_rate / per_token):.0%} of the int8 limit ({rate * per_token / 1e9:.1f} G multiply-adds/s"
         " in the projections alone)"
     )
+
+    if args.profile:
+        print("model time by operator (onnxruntime profiler, the same passages):")
+        for kind, share in op_profile(embedder, texts, args.threads):
+            print(f"  {kind:28s} {share:6.1%}")
 
 
 if __name__ == "__main__":
