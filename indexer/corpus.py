@@ -1,44 +1,23 @@
 """What an indexing run reads and how it reports: the corpus folder scanned into source ids of one collection,
-the collections a generation holds, why a file is skipped, and time per stage."""
+the collections a generation holds, and how far a run is (the per-file stages, their timer and skip reasons
+are in indexer/processing.py)."""
 
 from __future__ import annotations
 
 import os
-import time
-from collections import defaultdict
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from indexer.errors import SkipFile
 from indexer.loaders import is_supported
 from indexer.manifest import Manifest
 from indexer.types import DEFAULT_COLLECTION, SkippedFile, collection_source
 
-
-class StageTimer:
-    """Seconds spent per stage, for the summary and benchmarks/index_throughput.py."""
-
-    def __init__(self) -> None:
-        self.seconds: dict[str, float] = defaultdict(float)
-
-    @contextmanager
-    def stage(self, name: str) -> Iterator[None]:
-        start = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.seconds[name] += time.perf_counter() - start
-
-
 ProgressHook = Callable[[str, float], None]  # (stage, fraction of the whole run done, 0-1)
-# The share of a run each stage takes, in order; reading and embedding report as they go.
 STAGE_SPANS = {
     "reading": (0.0, 0.3),
     "ocr": (0.3, 0.4),
-    "embedding": (0.4, 0.75),
-    "embedding answer units": (0.75, 0.9),
+    "embedding": (0.4, 0.9),  # passages and answer units, in one pass
     "writing": (0.9, 1.0),
 }
 
@@ -89,8 +68,3 @@ def collections_of(manifest: Manifest) -> dict[str, str]:
     if manifest.collections:
         return dict(manifest.collections)
     return {DEFAULT_COLLECTION: ""} if manifest.documents else {}
-
-
-def skip_reason(exc: Exception) -> str:
-    """Why a file is skipped: a SkipFile says it itself; anything else is a file that could not be read."""
-    return str(exc) if isinstance(exc, SkipFile) else f"could not be read ({exc.__class__.__name__}: {exc})"

@@ -8,9 +8,9 @@ file could be indexed.  Every file that cannot be indexed is skipped with its re
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import sqlite3
 from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
 
@@ -18,18 +18,23 @@ import numpy as np
 from tqdm import tqdm
 
 from indexer.chunking import Chunker
-from indexer.corpus import Progress, ProgressHook, RunScope, StageTimer, collections_of, scan_corpus, skip_reason
+from indexer.corpus import Progress, ProgressHook, RunScope, collections_of, scan_corpus
 from indexer.dense import write_dense
 from indexer.embedders import Embedder
-from indexer.errors import IndexerError, IndexLoadError, SkipFile
+from indexer.errors import IndexerError, IndexLoadError
 from indexer.gazetteer import Gazetteer
 from indexer.layout import IndexLayout
-from indexer.lexical import LexicalIndex, segment
-from indexer.loaders import load_bytes
+from indexer.lexical import LexicalIndex
 from indexer.manifest import MANIFEST_NAME, PIPELINE_VERSION, Manifest, file_digest
-from indexer.metadata import build_document
-from indexer.ocr import IMAGE_SUFFIXES, Ocr, OcrJob, image_frames
-from indexer.pdf import PageOcr, scanned_pages
+from indexer.ocr import Ocr, OcrJob
+from indexer.processing import (
+    DEFAULT_MAX_FILE_BYTES,
+    FileOutcome,
+    FileProcessor,
+    FileState,
+    StageTimer,
+    skip_reason,
+)
 from indexer.reader import PublishedIndex, open_generation
 from indexer.store import STORE_NAME, unit_hash, write_store
 from indexer.types import (
@@ -42,12 +47,10 @@ from indexer.types import (
     check_collection,
     embed_hash_for,
 )
-from indexer.units import unit_spans
-from indexer.vietnamese import fold
 
-DEFAULT_MAX_FILE_BYTES = 50 * 1024 * 1024
+__all__ = ["DEFAULT_MAX_FILE_BYTES", "Indexer", "StageTimer", "scan_corpus", "skip_reason"]  # scan_corpus: tests
+
 OCR_CACHE = "ocr-cache"  # beside the generations: OCR text by file sha256, kept across runs and rebuilds
-OCR_SUFFIXES = (".pdf", *IMAGE_SUFFIXES)
 UnitRecord = tuple[str, int, int, str]  # source, start, end, embed hash
 
 
@@ -149,73 +152,41 @@ class Indexer:
         everything = previous.store.documents() if previous else []
         carried = [d for d in everything if d.collection != scope.collection]  # other collections, kept as is
         old_docs = {d.source: d for d in everything if d.collection == scope.collection}
-        reusable = {d.source for d in carried} | (set(old_docs) if reuse_documents else set())
+        kept = {d.source for d in carried} | (set(old_docs) if reuse_documents else set())
         old_chunks: dict[str, list[tuple[Chunk, str]]] = defaultdict(list)
         old_units: dict[str, list[UnitRecord]] = defaultdict(list)
         old_chunk_rows: dict[str, int] = {}
         old_unit_rows: dict[str, int] = {}
         if previous is not None:
             for stored in previous.store.all_chunks():
-                if stored.chunk.source in reusable:
+                if stored.chunk.source in kept:
                     old_chunks[stored.chunk.source].append((stored.chunk, stored.embed_hash))
                     old_chunk_rows[stored.embed_hash] = stored.row
             for unit in previous.store.all_units():
-                if unit.source in reusable:
+                if unit.source in kept:
                     old_units[unit.source].append((unit.source, unit.start, unit.end, unit.embed_hash))
                     old_unit_rows[unit.embed_hash] = unit.row
         documents: list[Document] = list(carried)
         chunks: list[tuple[Chunk, str]] = [c for d in carried for c in old_chunks[d.source]]
         units: list[UnitRecord] = [u for d in carried for u in old_units[d.source]]
-        deferred: list[tuple[str, Path]] = []  # files that may hold scanned pages: read after OCR has run
-        jobs: list[OcrJob] = []
-
-        def process(source: str, path: Path, data: bytes, sha: str, size: int) -> None:
-            try:
-                document, doc_chunks, spans, notes = self._process(source, path, data, sha, size)
-            except Exception as exc:  # a broken file must never stop the run
-                summary.skipped.append(SkippedFile(source, skip_reason(exc)))
-                return
-            documents.append(replace(document, collection=scope.collection))
-            chunks.extend((c, embed_hash_for(c.embed_text)) for c in doc_chunks)
-            units.extend((source, a, b, unit_hash(document.text[a:b])) for a, b in spans)
-            summary.notes.extend(f"{source}: {note}" for note in notes)
-            (summary.updated if source in old_docs else summary.added).append(source)
-
-        for number, (source, path) in enumerate(
-            tqdm(files, desc="reading", unit="file", disable=not self.progress, leave=False)
-        ):
-            self.report("reading", number, len(files))
-            try:
-                data, size = self._read(path)
-                sha = hashlib.sha256(data).hexdigest()
-                old = old_docs.get(source)
-                if reuse_documents and old is not None and old.sha256 == sha:
-                    documents.append(old)
-                    chunks.extend(old_chunks[source])
-                    units.extend(old_units[source])
-                    summary.unchanged.append(source)
-                    continue
-                if path.suffix.lower() in OCR_SUFFIXES:
-                    jobs.extend(self._ocr_jobs(path, data, sha))
-                    deferred.append((source, path))
-                    continue
-            except Exception as exc:  # a broken file must never stop the run
-                summary.skipped.append(SkippedFile(source, skip_reason(exc)))
-                continue
-            process(source, path, data, sha, size)
+        reusable = {src: d.sha256 for src, d in old_docs.items()} if reuse_documents else {}
         ocred_before = self.ocr.pages_ocred if self.ocr is not None else 0
-        if jobs:
-            assert self.ocr is not None
-            self.report("ocr")
-            with self.timer.stage("ocr"):
-                self.ocr.run(jobs)
-        for source, path in deferred:
-            try:
-                data, size = self._read(path)
-            except Exception as exc:  # a broken file must never stop the run
-                summary.skipped.append(SkippedFile(source, skip_reason(exc)))
-                continue
-            process(source, path, data, hashlib.sha256(data).hexdigest(), size)
+        for outcome in self._outcomes(files, reusable):
+            source = outcome.source
+            if outcome.state is FileState.UNCHANGED:
+                documents.append(old_docs[source])
+                chunks.extend(old_chunks[source])
+                units.extend(old_units[source])
+                summary.unchanged.append(source)
+            elif outcome.state is FileState.PROCESSED and outcome.document is not None:
+                document = replace(outcome.document, collection=scope.collection)
+                documents.append(document)
+                chunks.extend((c, embed_hash_for(c.embed_text)) for c in outcome.chunks)
+                units.extend((source, a, b, unit_hash(document.text[a:b])) for a, b in outcome.spans)
+                summary.notes.extend(f"{source}: {note}" for note in outcome.notes)
+                (summary.updated if source in old_docs else summary.added).append(source)
+            else:
+                summary.skipped.append(SkippedFile(source, outcome.reason or "could not be read"))
         if self.ocr is not None:  # pages OCR'd in this run, in the batch or one at a time as their files loaded
             summary.ocr_pages += self.ocr.pages_ocred - ocred_before
         current = {d.source for d in documents}
@@ -232,14 +203,13 @@ class Indexer:
             summary.generation = previous.generation
             return  # up to date: nothing to publish
         texts = {d.source: d.text for d in documents}
-        chunk_vectors = self._vectors(
-            [(c.embed_text, h) for c, h in chunks], previous.vectors if previous else None, old_chunk_rows, summary
-        )
-        unit_vectors = self._vectors(
+        chunk_vectors, unit_vectors = self._vectors(
+            [(c.embed_text, h) for c, h in chunks],
             [(texts[src][a:b], h) for src, a, b, h in units],
-            previous.unit_vectors if previous else None,
+            previous,
+            old_chunk_rows,
             old_unit_rows,
-            None,
+            summary,
         )
         self.report("writing")
         with self.timer.stage("write"):
@@ -257,83 +227,68 @@ class Indexer:
             layout.collect_garbage()
         summary.published, summary.generation = True, name
 
-    # -- stages -------------------------------------------------------------------------------------------
-    def _read(self, path: Path) -> tuple[bytes, int]:
-        with self.timer.stage("load"):
-            try:
-                size = path.stat().st_size
-                if size > self.max_file_bytes:
-                    raise SkipFile(f"file too large ({size / 1e6:.0f} MB > {self.max_file_bytes / 1e6:.0f} MB limit)")
-                with path.open("rb") as f:
-                    data = f.read(self.max_file_bytes + 1)
-            except FileNotFoundError as exc:
-                raise SkipFile("file vanished while indexing") from exc
-            except IsADirectoryError as exc:
-                raise SkipFile("not a regular file") from exc
-            except PermissionError as exc:
-                raise SkipFile("permission denied") from exc
-            if len(data) > self.max_file_bytes:
-                raise SkipFile("file grew past the size limit while indexing")
-            return data, len(data)
+    # -- stages (the Ray indexer, indexer/ray_pipeline.py, runs the same ones on a cluster) -----------------
+    def _processor(self) -> FileProcessor:
+        return FileProcessor(self.chunker, self.max_file_bytes, self.gazetteer, self.ocr, self.timer)
 
-    def _ocr_jobs(self, path: Path, data: bytes, sha: str) -> list[OcrJob]:
-        """The pages of a PDF or image file that OCR must read (none when OCR is not installed)."""
-        if self.ocr is None or self.ocr.unavailable() is not None:
-            return []
-        try:
-            with self.timer.stage("load"):
-                if path.suffix.lower() == ".pdf":
-                    return [OcrJob(sha, str(path), i, "pdf") for i in scanned_pages(data)]
-                return [OcrJob(sha, str(path), i, "image") for i in range(image_frames(data))]
-        except Exception:  # an unreadable file is reported when it is loaded
-            return []
+    def _outcomes(self, files: list[tuple[str, Path]], reusable: dict[str, str]) -> Iterator[FileOutcome]:
+        """Each file's outcome, in corpus order; files that may hold scanned pages come last, read after OCR
+        has run on all their pages at once.  `reusable`: the sha256 of each file whose previous document and
+        chunks may be reused."""
+        processor = self._processor()
+        deferred: list[tuple[str, Path]] = []
+        jobs: list[OcrJob] = []
+        for number, (source, path) in enumerate(
+            tqdm(files, desc="reading", unit="file", disable=not self.progress, leave=False)
+        ):
+            self.report("reading", number, len(files))
+            outcome = processor.outcome(source, path, reusable.get(source), defer_ocr=True)
+            if outcome.state is FileState.DEFERRED:
+                jobs.extend(outcome.ocr_jobs)
+                deferred.append((source, path))
+                continue
+            yield outcome
+        self._run_ocr(jobs)
+        for source, path in deferred:
+            yield processor.outcome(source, path, None, defer_ocr=False)
 
-    def _page_ocr(self, path: Path, sha: str) -> PageOcr | None:
-        ocr = self.ocr
-        if ocr is None or ocr.unavailable() is not None or path.suffix.lower() not in OCR_SUFFIXES:
-            return None
-        kind = "pdf" if path.suffix.lower() == ".pdf" else "image"
-        return lambda page: ocr.layout(OcrJob(sha, str(path), page, kind))
-
-    def _process(
-        self, source: str, path: Path, data: bytes, sha: str, size: int
-    ) -> tuple[Document, list[Chunk], list[tuple[int, int]], tuple[str, ...]]:
-        assert self.gazetteer is not None
-        with self.timer.stage("load"):
-            raw = load_bytes(path, data, self._page_ocr(path, sha))
-        with self.timer.stage("clean+normalise"):
-            document = build_document(source, raw, sha, size, self.gazetteer)
-        with self.timer.stage("chunk"):
-            pieces = self.chunker.split(document)
-            spans = unit_spans(document.text)
-        with self.timer.stage("segment"):
-            out = []
-            for c in pieces:
-                seg = segment(c.text)
-                out.append(
-                    Chunk(
-                        source=c.source,
-                        ordinal=c.ordinal,
-                        start=c.start,
-                        end=c.end,
-                        text=c.text,
-                        title=c.title,
-                        segmented=seg,
-                        folded=fold(seg),
-                        chunk_id=c.chunk_id,
-                    )
-                )
-        return document, out, spans, raw.notes
+    def _run_ocr(self, jobs: list[OcrJob]) -> None:
+        if jobs:
+            assert self.ocr is not None
+            self.report("ocr")
+            with self.timer.stage("ocr"):
+                self.ocr.run(jobs)
 
     def _vectors(
         self,
-        items: list[tuple[str, str]],
-        old_vectors: np.ndarray | None,
-        old_rows: dict[str, int],
-        summary: IndexSummary | None,
-    ) -> np.ndarray:
-        """Vectors for (text, hash) items: reused from the previous generation by hash, else embedded."""
+        chunk_items: list[tuple[str, str]],
+        unit_items: list[tuple[str, str]],
+        previous: PublishedIndex | None,
+        old_chunk_rows: dict[str, int],
+        old_unit_rows: dict[str, int],
+        summary: IndexSummary,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Vectors for the (text, hash) items of chunks and answer units: reused from the previous generation
+        by hash, the others embedded together (longest first: similar lengths batch together, and the bar's
+        estimate is pessimistic, not rosy)."""
         self.embedder.load()
+        chunk_vectors, chunk_todo = self._reused(chunk_items, previous.vectors if previous else None, old_chunk_rows)
+        unit_vectors, unit_todo = self._reused(unit_items, previous.unit_vectors if previous else None, old_unit_rows)
+        summary.embedded_chunks = len(chunk_todo)
+        todo = [(chunk_vectors, i, chunk_items[i][0]) for i in chunk_todo]
+        todo += [(unit_vectors, i, unit_items[i][0]) for i in unit_todo]
+        todo.sort(key=lambda t: -len(t[2]))
+        if todo:
+            with self.timer.stage("embed"):
+                embedded = self._embed([text for _, _, text in todo], "embedding")
+            for (target, i, _), vector in zip(todo, embedded, strict=True):
+                target[i] = vector
+        return chunk_vectors, unit_vectors
+
+    def _reused(
+        self, items: list[tuple[str, str]], old_vectors: np.ndarray | None, old_rows: dict[str, int]
+    ) -> tuple[np.ndarray, list[int]]:
+        """Vectors found by hash in the previous generation, and the positions still to embed."""
         vectors = np.zeros((len(items), self.embedder.dim), dtype=np.float32)
         todo = []
         for i, (_text, embed_hash) in enumerate(items):
@@ -342,21 +297,18 @@ class Indexer:
                 vectors[i] = old_vectors[row]
             else:
                 todo.append(i)
-        if summary is not None:
-            summary.embedded_chunks = len(todo)
-        # Longest first: similar lengths batch together and the bar's estimate is pessimistic, not rosy.
-        todo.sort(key=lambda i: -len(items[i][0]))
-        label = "embedding" if summary is not None else "embedding answer units"
-        with (
-            tqdm(total=len(todo), desc=label, unit="text", disable=not self.progress, leave=False) as bar,
-            self.timer.stage("embed"),
-        ):
-            for start in range(0, len(todo), self.batch_size):
-                batch = todo[start : start + self.batch_size]
-                self.report(label, start, len(todo))
-                vectors[batch] = self.embedder.embed([items[i][0] for i in batch], EmbedKind.PASSAGE)
+        return vectors, todo
+
+    def _embed(self, texts: Sequence[str], label: str) -> np.ndarray:
+        """Passage vectors for `texts`, in order, a batch at a time."""
+        out = np.zeros((len(texts), self.embedder.dim), dtype=np.float32)
+        with tqdm(total=len(texts), desc=label, unit="text", disable=not self.progress, leave=False) as bar:
+            for start in range(0, len(texts), self.batch_size):
+                batch = texts[start : start + self.batch_size]
+                self.report(label, start, len(texts))
+                out[start : start + len(batch)] = self.embedder.embed(batch, EmbedKind.PASSAGE)
                 bar.update(len(batch))
-        return vectors
+        return out
 
     def _same_processing(self, manifest: Manifest) -> bool:
         return manifest.pipeline_version == PIPELINE_VERSION and manifest.chunker == asdict(self.chunker.settings)

@@ -27,6 +27,14 @@ app.add_typer(feedback_app, name="feedback")  # hoidap feedback export (service/
 IndexDirOption = Annotated[
     Path | None, typer.Option("--index-dir", envvar="HOIDAP_INDEX_DIR", help="Index directory (default data/index)")
 ]
+RayOption = Annotated[
+    str | None,
+    typer.Option(
+        "--ray",
+        metavar="ADDRESS",
+        help="Run on the Ray cluster at ADDRESS: HOST:PORT, auto (the one on this machine) or local (a private one)",
+    ),
+]
 
 
 app.add_typer(keys_app, name="keys")
@@ -114,22 +122,18 @@ def index(
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON")] = False,
+    ray: RayOption = None,
 ) -> None:
     """Build or update the index from a folder of .txt .md .html .pdf .docx files and scanned images."""
     from dataclasses import asdict
 
-    from indexer.embedders import make_embedder
-    from indexer.pipeline import Indexer
+    from service.indexing import run_index
 
     settings = _settings(corpus_dir=corpus_dir, index_dir=index_dir, embedder=embedder)
+    _check_ray_address(ray)
     try:
-        indexer = Indexer(
-            make_embedder(settings.embedder, settings.embed_threads, settings.models_dir),
-            max_file_bytes=settings.max_file_mb * 1024 * 1024,
-            progress=not quiet and not as_json,
-        )
-        summary = indexer.run(
-            settings.corpus_dir, settings.index_dir, rebuild=rebuild, collection=collection, allow_empty=allow_empty
+        summary = run_index(
+            settings, rebuild, not quiet and not as_json, ray, collection=collection, allow_empty=allow_empty
         )
     except (IndexerError, ValueError) as exc:
         _fail(str(exc))
@@ -361,16 +365,24 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Default HOIDAP_PORT or 8000")] = None,
     workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes")] = 1,
     index_dir: IndexDirOption = None,
+    ray: RayOption = None,
+    replicas: Annotated[
+        int | None, typer.Option(min=1, max=1024, help="With --ray: Ray Serve replicas (default HOIDAP_RAY_REPLICAS)")
+    ] = None,
 ) -> None:
     """Serve the HTTP API, the chat page and the bots' webhooks."""
     import os
 
-    import uvicorn
-
-    settings = _settings(host=host, port=port, index_dir=index_dir)
+    settings = _settings(host=host, port=port, index_dir=index_dir, ray_replicas=replicas)
+    _check_ray_address(ray)
     if settings.embedder == "e5-onnx":
         _ensure_model(settings)  # once here, not in each worker; a failure is one clear line
     os.environ["HOIDAP_INDEX_DIR"] = str(settings.index_dir)
+    if ray is not None:
+        _serve_on_ray(settings, ray)
+        return
+    import uvicorn
+
     if workers > 1:  # one BLAS/OpenMP thread per worker: two workers with two threads each halved throughput
         os.environ.setdefault("OMP_NUM_THREADS", "1")
         os.environ.setdefault("HOIDAP_EMBED_THREADS", "1")
@@ -386,6 +398,23 @@ def serve(
         log_level="info",
         access_log=False,  # service/api/observability.py writes one JSON line per request
     )
+
+
+def _check_ray_address(address: str | None) -> None:
+    if address is not None:
+        from indexer.ray_cluster import address_problem
+
+        if problem := address_problem(address):
+            _fail(problem, code=2)
+
+
+def _serve_on_ray(settings: Settings, address: str) -> None:
+    from service.ray_serve import serve_on_ray
+
+    try:
+        serve_on_ray(settings, address, settings.ray_replicas, report=typer.echo)
+    except IndexerError as exc:
+        _fail(str(exc))
 
 
 @app.command()

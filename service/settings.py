@@ -90,6 +90,11 @@ class Settings(BaseSettings):
     )
     cors_origins: ListSetting = Field(default_factory=list, description="Origins allowed by CORS; empty = CORS off")
     log_questions: bool = Field(False, description="Write question text into the request log")
+    # Ray (`hoidap index --ray`, `hoidap serve --ray`; unused otherwise)
+    ray_embed_actors: int = Field(2, ge=1, le=4096, description="Embedding actors in `hoidap index --ray`")
+    ray_actor_cpus: int = Field(1, ge=1, le=64, description="CPUs (and embedder threads) of each embedding actor")
+    ray_batch_size: int = Field(32, ge=1, le=4096, description="Texts per embedding batch in `hoidap index --ray`")
+    ray_replicas: int = Field(2, ge=1, le=1024, description="Ray Serve replicas of `hoidap serve --ray`")
 
     @field_validator(
         "api_keys", "cors_origins", "slack_collections", "zalo_oa_collections", "zalo_bot_collections", mode="before"

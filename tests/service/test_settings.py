@@ -69,6 +69,10 @@ DOCUMENTED: dict[str, tuple[str, tuple[str, object]]] = {
     "HOIDAP_RERANKER": ("none", ("reranker", "none")),
     "HOIDAP_CORS_ORIGINS": ("http://intranet.local", ("cors_origins", ["http://intranet.local"])),
     "HOIDAP_LOG_QUESTIONS": ("true", ("log_questions", True)),
+    "HOIDAP_RAY_EMBED_ACTORS": ("8", ("ray_embed_actors", 8)),
+    "HOIDAP_RAY_ACTOR_CPUS": ("2", ("ray_actor_cpus", 2)),
+    "HOIDAP_RAY_BATCH_SIZE": ("64", ("ray_batch_size", 64)),
+    "HOIDAP_RAY_REPLICAS": ("4", ("ray_replicas", 4)),
 }
 
 

@@ -1,0 +1,69 @@
+"""`hoidap index --ray` and `hoidap serve --ray` on a real two-node Ray cluster (a head and a second node,
+separate processes) inside a loopback-only namespace (tests/ray_cluster.py); bounded at 6 minutes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from indexer.reader import open_generation
+from tests.conftest import CORPUS
+from tests.ray_cluster import NEW_REPORT, namespace_problem, run_in_loopback_namespace
+
+VECTOR_TOLERANCE = 1e-5  # the same batches on the same runtime: equal up to float rounding
+
+
+@pytest.fixture(scope="module")
+def cluster_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    if problem := namespace_problem():
+        pytest.skip(f"no loopback-only namespace for the Ray cluster: {problem}")
+    out = tmp_path_factory.mktemp("ray")
+    shutil.copytree(CORPUS, out / "corpus")
+    done = run_in_loopback_namespace(out, out / "corpus", timeout=360)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return out, json.loads((out / "results.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.slow
+def test_the_cluster_has_two_nodes_on_the_loopback_and_stops(cluster_run) -> None:
+    _, results = cluster_run
+    assert results["nodes"] == ["127.0.0.1", "127.0.0.1"]
+    assert results["ray_stop_rc"] == 0
+
+
+@pytest.mark.slow
+def test_index_ray_is_the_local_index(cluster_run, seed_index: Path) -> None:
+    out, results = cluster_run
+    assert results["first_index"]["rc"] == 0, results["first_index"]["stderr"]
+    ray_index = open_generation(out / "index" / "gen-000001")
+    local = open_generation(seed_index / (seed_index / "CURRENT").read_text().strip())
+    mine = {c.chunk.chunk_id: (c.chunk.text, ray_index.vectors[c.row]) for c in ray_index.store.all_chunks()}
+    theirs = {c.chunk.chunk_id: (c.chunk.text, local.vectors[c.row]) for c in local.store.all_chunks()}
+    assert mine.keys() == theirs.keys() and len(mine) > 20
+    for chunk_id, (text, vector) in mine.items():
+        assert text == theirs[chunk_id][0]
+        assert np.abs(vector - theirs[chunk_id][1]).max() <= VECTOR_TOLERANCE, chunk_id
+
+
+@pytest.mark.slow
+def test_index_ray_is_incremental(cluster_run) -> None:
+    out, results = cluster_run
+    summary = json.loads(results["second_index"]["summary"])
+    assert summary["added"] == [NEW_REPORT[0]] and len(summary["unchanged"]) == 5
+    new_chunks = [c for c in open_generation(out / "index" / "gen-000002").store.all_chunks()]
+    assert summary["embedded_chunks"] == sum(c.chunk.source == NEW_REPORT[0] for c in new_chunks) >= 1
+
+
+@pytest.mark.slow
+def test_serve_ray_answers_and_picks_up_the_new_generation(cluster_run) -> None:
+    _, results = cluster_run
+    assert results["ready"] and results["page"]["status"] == 200 and "html" in results["page"]["type"]
+    first = results["first_answer"]
+    assert first["status"] == 200 and "19" in first["body"]["answer"]
+    assert first["body"]["citations"][0]["source"] == "quang-nam-2012-may-vi-tinh-co-quan-nha-nuoc.txt"
+    new = results["new_answer"]
+    assert new["body"]["query"]["index_generation"] == "gen-000002" and "23" in new["body"]["answer"]
