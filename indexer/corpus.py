@@ -17,7 +17,8 @@ ProgressHook = Callable[[str, float], None]  # (stage, fraction of the whole run
 STAGE_SPANS = {
     "reading": (0.0, 0.3),
     "ocr": (0.3, 0.4),
-    "embedding": (0.4, 0.9),  # passages and answer units, in one pass
+    "embedding": (0.4, 0.75),
+    "embedding answer units": (0.75, 0.9),
     "writing": (0.9, 1.0),
 }
 

@@ -269,20 +269,22 @@ class Indexer:
         summary: IndexSummary,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Vectors for the (text, hash) items of chunks and answer units: reused from the previous generation
-        by hash, the others embedded together (longest first: similar lengths batch together, and the bar's
-        estimate is pessimistic, not rosy)."""
+        by hash, the others embedded, chunks first and then units, each longest first (similar lengths batch
+        together, and the bar's estimate is pessimistic, not rosy).  Chunks and units are never in one batch:
+        the int8 model quantises its activations with one scale per batch, so a batch's company changes its
+        vectors (by up to 0.01), and the answerer is fitted on vectors made this way."""
         self.embedder.load()
         chunk_vectors, chunk_todo = self._reused(chunk_items, previous.vectors if previous else None, old_chunk_rows)
         unit_vectors, unit_todo = self._reused(unit_items, previous.unit_vectors if previous else None, old_unit_rows)
         summary.embedded_chunks = len(chunk_todo)
-        todo = [(chunk_vectors, i, chunk_items[i][0]) for i in chunk_todo]
-        todo += [(unit_vectors, i, unit_items[i][0]) for i in unit_todo]
-        todo.sort(key=lambda t: -len(t[2]))
-        if todo:
-            with self.timer.stage("embed"):
-                embedded = self._embed([text for _, _, text in todo], "embedding")
-            for (target, i, _), vector in zip(todo, embedded, strict=True):
-                target[i] = vector
+        for vectors, todo, items, label in (
+            (chunk_vectors, chunk_todo, chunk_items, "embedding"),
+            (unit_vectors, unit_todo, unit_items, "embedding answer units"),
+        ):
+            todo.sort(key=lambda i: -len(items[i][0]))
+            if todo:
+                with self.timer.stage("embed"):
+                    vectors[todo] = self._embed([items[i][0] for i in todo], label)
         return chunk_vectors, unit_vectors
 
     def _reused(

@@ -12,6 +12,7 @@
     reading: "Đang đọc tệp",
     ocr: "Đang nhận dạng chữ (OCR)",
     embedding: "Đang tạo vector cho đoạn văn",
+    "embedding answer units": "Đang tạo vector cho câu",
     writing: "Đang ghi chỉ mục",
     done: "Hoàn tất",
     failed: "Thất bại",

@@ -120,7 +120,7 @@ def test_a_run_reports_its_progress_stage_by_stage(tmp_path: Path) -> None:
         corpus, tmp_path / "index"
     )
     stages = list(dict.fromkeys(stage for stage, _ in seen))
-    assert stages == ["reading", "embedding", "writing"]
+    assert stages == ["reading", "embedding", "embedding answer units", "writing"]
     fractions = [done for _, done in seen]
     assert fractions == sorted(fractions) and fractions[0] == 0 and 0.9 <= fractions[-1] < 1
     assert len([s for s, _ in seen if s == "reading"]) == 2  # one a file
