@@ -28,6 +28,8 @@ class Manifest:
     files: dict[str, dict[str, object]] = field(default_factory=dict)  # name -> {"sha256", "size"}
     # collection -> the folder it was last indexed from (a generation from before collections: {})
     collections: dict[str, str] = field(default_factory=dict)
+    # the FAISS index chosen for this size (indexer.dense.DenseChoice); {}: a generation from before the choice
+    dense: dict[str, object] = field(default_factory=dict)
 
     @property
     def embedder_id(self) -> str:

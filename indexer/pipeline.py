@@ -7,7 +7,6 @@ file could be indexed.  Every file that cannot be indexed is skipped with its re
 
 from __future__ import annotations
 
-import datetime as dt
 import sqlite3
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
@@ -19,13 +18,12 @@ from tqdm import tqdm
 
 from indexer.chunking import Chunker
 from indexer.corpus import Progress, ProgressHook, RunScope, collections_of, scan_corpus
-from indexer.dense import write_dense
 from indexer.embedders import Embedder
 from indexer.errors import IndexerError, IndexLoadError
 from indexer.gazetteer import Gazetteer
+from indexer.generation import GenerationContent, UnitRecord, write_generation
 from indexer.layout import IndexLayout
-from indexer.lexical import LexicalIndex
-from indexer.manifest import MANIFEST_NAME, PIPELINE_VERSION, Manifest, file_digest
+from indexer.manifest import PIPELINE_VERSION, Manifest
 from indexer.ocr import Ocr, OcrJob
 from indexer.processing import (
     DEFAULT_MAX_FILE_BYTES,
@@ -36,7 +34,7 @@ from indexer.processing import (
     skip_reason,
 )
 from indexer.reader import PublishedIndex, open_generation
-from indexer.store import STORE_NAME, unit_hash, write_store
+from indexer.store import unit_hash
 from indexer.types import (
     DEFAULT_COLLECTION,
     Chunk,
@@ -51,7 +49,6 @@ from indexer.types import (
 __all__ = ["DEFAULT_MAX_FILE_BYTES", "Indexer", "StageTimer", "scan_corpus", "skip_reason"]  # scan_corpus: tests
 
 OCR_CACHE = "ocr-cache"  # beside the generations: OCR text by file sha256, kept across runs and rebuilds
-UnitRecord = tuple[str, int, int, str]  # source, start, end, embed hash
 
 
 class Indexer:
@@ -326,18 +323,6 @@ class Indexer:
         unit_vectors: np.ndarray,
         collections: dict[str, str],
     ) -> None:
-        write_store(staging / STORE_NAME, documents, chunks, units)
-        write_dense(staging, vectors, unit_vectors)
-        LexicalIndex.build([c.text for c, _ in chunks], [c.segmented for c, _ in chunks]).save(staging)
-        files = {p.relative_to(staging).as_posix(): file_digest(p) for p in sorted(staging.rglob("*")) if p.is_file()}
-        manifest = Manifest(
-            generation=name,
-            created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            embedder={"id": self.embedder.id, "dim": self.embedder.dim},
-            chunker=asdict(self.chunker.settings),
-            documents={d.source: d.sha256 for d in documents},
-            counts={"documents": len(documents), "chunks": len(chunks), "units": len(units)},
-            files=files,
-            collections=dict(sorted(collections.items())),
-        )
-        (staging / MANIFEST_NAME).write_text(manifest.to_json(), encoding="utf-8")
+        content = GenerationContent(documents, chunks, units, vectors, unit_vectors)
+        embedder = {"id": self.embedder.id, "dim": self.embedder.dim}
+        write_generation(staging, name, content, embedder, asdict(self.chunker.settings), collections)

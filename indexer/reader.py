@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from indexer.dense import HNSW_FROM, UNIT_VECTORS_NAME, MappedFlatIndex, read_faiss, read_vectors
+from indexer.dense import UNIT_VECTORS_NAME, DenseChoice, MappedFlatIndex, read_faiss, read_vectors
 from indexer.errors import IndexLoadError
 from indexer.layout import IndexLayout
 from indexer.lexical import LexicalIndex
@@ -56,8 +56,9 @@ def open_generation(
         store = ChunkStore(directory / STORE_NAME)
         vectors = read_vectors(directory)
         unit_vectors = read_vectors(directory, UNIT_VECTORS_NAME)
-        flat = len(vectors) < HNSW_FROM
-        dense = MappedFlatIndex(vectors) if shared_vectors and flat else read_faiss(directory)
+        choice = DenseChoice.from_manifest(manifest.dense, len(vectors))
+        flat = choice.kind == "flat"
+        dense = MappedFlatIndex(vectors) if shared_vectors and flat else read_faiss(directory, choice)
         lexical = LexicalIndex.load(directory)
     except IndexLoadError:
         raise

@@ -70,7 +70,7 @@ def test_incremental_runs(corpus_copy: Path, tmp_path: Path) -> None:
     fresh = HashEmbedder().embed([c.chunk.embed_text for c in index.store.all_chunks()], EmbedKind.PASSAGE)
     assert np.allclose(np.asarray(index.vectors), fresh, atol=1e-6)  # reused vectors sit at the right rows
     fresh_units = HashEmbedder().embed([u.text for u in index.store.all_units()], EmbedKind.PASSAGE)
-    assert np.allclose(np.asarray(index.unit_vectors), fresh_units, atol=1e-6)
+    assert np.allclose(np.asarray(index.unit_vectors), fresh_units, atol=1e-3)  # kept in half precision
 
 
 def test_old_generations_are_collected(corpus_copy: Path, tmp_path: Path) -> None:
