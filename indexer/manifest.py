@@ -58,12 +58,16 @@ class Manifest:
             raise IndexLoadError(f"{path} is not a hoidap manifest: {exc}") from exc
 
 
-def file_digest(path: Path) -> dict[str, object]:
+def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
-    return {"sha256": digest.hexdigest(), "size": path.stat().st_size}
+    return digest.hexdigest()
+
+
+def file_digest(path: Path) -> dict[str, object]:
+    return {"sha256": file_sha256(path), "size": path.stat().st_size}
 
 
 def verify_files(directory: Path, manifest: Manifest) -> None:

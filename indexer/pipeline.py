@@ -23,7 +23,7 @@ from indexer.errors import IndexerError, IndexLoadError
 from indexer.gazetteer import Gazetteer
 from indexer.generation import GenerationContent, UnitRecord, write_generation
 from indexer.layout import IndexLayout
-from indexer.manifest import PIPELINE_VERSION, Manifest
+from indexer.manifest import PIPELINE_VERSION, Manifest, file_sha256
 from indexer.ocr import Ocr, OcrJob
 from indexer.processing import (
     DEFAULT_MAX_FILE_BYTES,
@@ -34,7 +34,7 @@ from indexer.processing import (
     skip_reason,
 )
 from indexer.reader import PublishedIndex, open_generation
-from indexer.store import unit_hash
+from indexer.store import STORE_NAME, documents_of_collection, unit_hash
 from indexer.types import (
     DEFAULT_COLLECTION,
     Chunk,
@@ -98,6 +98,8 @@ class Indexer:
         summary = IndexSummary(index_dir=str(index_dir))
         with layout.writer_lock():
             layout.collect_garbage()
+            if self._up_to_date(corpus_dir, layout, RunScope(collection, rebuild, allow_empty), summary):
+                return summary
             previous = self._previous(layout, rebuild, collection)
             try:
                 self._run(corpus_dir, layout, previous, summary, RunScope(collection, rebuild, allow_empty))
@@ -105,6 +107,35 @@ class Indexer:
                 if previous is not None:
                     previous.close()
         return summary
+
+    def _up_to_date(self, corpus_dir: Path, layout: IndexLayout, scope: RunScope, summary: IndexSummary) -> bool:
+        """Does the live generation's collection hold exactly the corpus's files (same bytes), processed and
+        embedded as this run would?  Then nothing is loaded (no model, no index): a re-index of an unchanged
+        archive costs reading its files, not the minutes of opening a million-passage index."""
+        directory = layout.current_dir()
+        if scope.rebuild or directory is None:
+            return False
+        try:
+            manifest = Manifest.read(directory)
+            recorded = documents_of_collection(directory / STORE_NAME, scope.collection)
+        except (IndexLoadError, sqlite3.Error):
+            return False
+        if not self._same_processing(manifest) or manifest.embedder_id != self.embedder.id:
+            return False
+        files, skipped = scan_corpus(corpus_dir, scope.collection)
+        if not files or len(files) != len(recorded):
+            return False
+        for source, path in files:
+            try:
+                if recorded.get(source) != file_sha256(path):
+                    return False
+            except OSError:
+                return False
+        summary.unchanged = [source for source, _ in files]
+        summary.skipped = skipped
+        summary.chunks = int(manifest.counts.get("chunks", 0))
+        summary.generation = manifest.generation
+        return True
 
     def _previous(self, layout: IndexLayout, rebuild: bool, collection: str) -> PublishedIndex | None:
         """The live generation, whose other collections are carried over (and, unless rebuilding, whose
@@ -119,7 +150,6 @@ class Indexer:
         others = sorted(set(collections_of(manifest)) - {collection})
         if rebuild and not others:
             return None
-        self.embedder.load()
         if manifest.embedder_id != self.embedder.id and rebuild:
             raise IndexerError(
                 f"the index at {layout.root} also holds the collections {', '.join(others)}, embedded with "

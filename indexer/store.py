@@ -127,6 +127,21 @@ def write_store(
         conn.close()
 
 
+def documents_of_collection(path: Path, collection: str) -> dict[str, str]:
+    """Source -> sha256 of the file, for one collection's documents of a published store (read without
+    loading the store)."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
+    try:
+        columns = {r[1] for r in conn.execute("PRAGMA table_info(documents)")}
+        if "collection" in columns:
+            query = conn.execute("SELECT source, sha256 FROM documents WHERE collection = ?", (collection,))
+            return dict(query.fetchall())
+        # a generation from before collections: all of it is the default collection
+        return dict(conn.execute("SELECT source, sha256 FROM documents")) if collection == DEFAULT_COLLECTION else {}
+    finally:
+        conn.close()
+
+
 class ChunkStore:
     """Read side of a published store (read-only, safe to share between threads).
 

@@ -73,6 +73,29 @@ def test_incremental_runs(corpus_copy: Path, tmp_path: Path) -> None:
     assert np.allclose(np.asarray(index.unit_vectors), fresh_units, atol=1e-3)  # kept in half precision
 
 
+def test_an_unchanged_corpus_opens_no_index_and_loads_no_model(
+    corpus_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index_dir = tmp_path / "index"
+    first = run(corpus_copy, index_dir)
+    (corpus_copy / "notes.xyz").write_text("không phải báo cáo", encoding="utf-8")  # unsupported: skipped
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the live generation was opened for an unchanged corpus")
+
+    monkeypatch.setattr("indexer.pipeline.open_generation", refuse)
+    embedder = HashEmbedder()
+    again = run(corpus_copy, index_dir, embedder)
+    assert not again.published and again.generation == first.generation and embedder.loads == 0
+    assert sorted(again.unchanged) == sorted(first.added) and again.chunks == first.chunks
+    assert [s.source for s in again.skipped] == ["notes.xyz"]
+    # one changed byte and the run is a real one again (it opens the live generation to reuse it)
+    path = corpus_copy / QN
+    path.write_text(path.read_text(encoding="utf-8") + " ", encoding="utf-8")
+    with pytest.raises(AssertionError, match="opened"):
+        run(corpus_copy, index_dir, HashEmbedder())
+
+
 def test_old_generations_are_collected(corpus_copy: Path, tmp_path: Path) -> None:
     index_dir = tmp_path / "index"
     for i in range(4):
