@@ -15,9 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.vietnamese import fold
+from indexer.vietnamese import fold, fold_word
 
 _PUNCT_ONLY = re.compile(r"^[\W_]+$")
+_DIGIT = re.compile(r"\d")
 _SYLLABLE = re.compile(r"[^\W_]+(?:[.,/][0-9]+)*%?")
 
 
@@ -32,7 +33,7 @@ def document_tokens(text: str, segmented: str) -> list[str]:
     """The syllables of `text` (as a query sees them) plus underthesea's compound words."""
     tokens = _SYLLABLE.findall(text.lower())
     for word in segmented.split():
-        if "_" in word and not _PUNCT_ONLY.match(word) and not any(ch.isdigit() for ch in word):
+        if "_" in word and not _PUNCT_ONLY.match(word) and not _DIGIT.search(word):
             parts = _SYLLABLE.findall(word.replace("_", " "))
             if len(parts) > 1:
                 tokens.append("_".join(parts))
@@ -112,7 +113,7 @@ class LexicalIndex:
     @classmethod
     def build(cls, texts: Sequence[str], segmented: Sequence[str]) -> LexicalIndex:
         tokens = [document_tokens(t, s) for t, s in zip(texts, segmented, strict=True)]
-        folded = [[fold(t) for t in ts] for ts in tokens]
+        folded = [[fold_word(t) for t in ts] for ts in tokens]
         return cls(BM25Side.build(tokens), BM25Side.build(folded))
 
     def save(self, directory: Path) -> None:

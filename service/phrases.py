@@ -10,7 +10,7 @@ import re
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
-from indexer.vietnamese import fold
+from indexer.vietnamese import fold, fold_word
 
 NUMBER = re.compile(r"(?<![\w.,/])(\d+(?:[.,]\d+)*(?:\s?[/–-]\s?\d+(?:[.,]\d+)*)?)(\s?%|[A-Za-z]{1,5}\b(?![^\W\d_]))?")
 _WORD = re.compile(r"[^\W_]+(?:[.,/][0-9]+)*%?")
@@ -96,11 +96,6 @@ def _looks_like_date(value: str) -> bool:
         return False
     a, b = int(m.group(1)), int(m.group(2))
     return (1 <= a <= 12 and b >= 1900) or (1 <= a <= 31 and 1 <= b <= 12)
-
-
-# a word folded once per process, not once per candidate sentence (the answerer folds every word of every
-# candidate; at ~5 µs a fold that was a third of its time)
-fold_word = functools.lru_cache(maxsize=1 << 16)(fold)
 
 
 def form(word: str, folded: bool) -> str:

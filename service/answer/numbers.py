@@ -5,11 +5,11 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
+from indexer.vietnamese import fold_word
 from service import phrases
 from service.analysis import AnalyzedQuestion, QuestionKind
 from service.answer.parameters import NumberWeights
 from service.answer.terms import QuestionTerms, UnitClass, unit_class_of
-from service.phrases import fold_word
 
 
 @dataclass(frozen=True)
