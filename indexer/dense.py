@@ -93,30 +93,10 @@ def read_vectors(directory: Path, name: str = VECTORS_NAME) -> np.ndarray:
 def read_faiss(directory: Path, choice: DenseChoice) -> Any:
     import faiss
 
-    index = faiss.read_index(str(directory / FAISS_NAME))
+    # memory-mapped (the flat codes of both kinds): `serve --workers N` processes share one copy of the vectors
+    # through the page cache instead of each reading its own (measured: 350 MB of private memory → 25 MB for
+    # 200k vectors in HNSW; search time unchanged once the pages are cached)
+    index = faiss.read_index(str(directory / FAISS_NAME), faiss.IO_FLAG_MMAP_IFC)
     if hasattr(index, "hnsw"):
         index.hnsw.efSearch = choice.ef_search or HNSW_EF_SEARCH
     return index
-
-
-class MappedFlatIndex:
-    """Exact inner-product search over the memory-mapped vectors.npy, with FAISS's `search`/`ntotal`.
-
-    Several worker processes then share one copy of the vectors (the page cache) instead of each holding
-    its own, at about twice FAISS's time (12.6 vs 6.7 ms at 100k vectors, one thread, measured here).
-    """
-
-    def __init__(self, vectors: np.ndarray) -> None:
-        self.vectors = vectors
-        self.ntotal = int(vectors.shape[0])
-
-    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        scores = np.asarray(queries, dtype=np.float32) @ np.asarray(self.vectors).T
-        k = min(k, self.ntotal)
-        out_scores = np.full((len(queries), k), -np.inf, dtype=np.float32)
-        out_rows = np.full((len(queries), k), -1, dtype=np.int64)
-        for i, row in enumerate(scores):
-            top = np.argpartition(-row, k - 1)[:k] if k < self.ntotal else np.arange(self.ntotal)
-            top = top[np.argsort(-row[top])]
-            out_scores[i], out_rows[i] = row[top], top
-        return out_scores, out_rows
