@@ -44,6 +44,7 @@ from indexer.types import Chunk, Document
 EVAL = Path("/tmp/hoidap-eval")
 SETS = ("alqac", "vimedaqa", "vinewsqa", "seed")
 SEED = Path(__file__).resolve().parents[2] / "shared" / "eval" / "seed_questions.jsonl"
+NEWS = SEED.parent / "external" / "news20k.jsonl.gz"
 SIGMA = 0.5
 
 
@@ -234,12 +235,34 @@ def recall_at_10(root: Path, asked: list[str]) -> tuple[str, float, float, float
     return kind, float(np.mean(found)), approximate_ms, exact_ms
 
 
+def add_documents(root: Path, work: Path, count: int) -> float:
+    """`hoidap index` of `count` news20k articles into their own collection of the index: the time to add
+    them end to end (the other collection is carried over, nothing of it re-embedded)."""
+    import gzip
+    import subprocess
+    import sys
+
+    folder = work / f"news-{count}"
+    folder.mkdir(parents=True, exist_ok=True)
+    with gzip.open(NEWS, "rt", encoding="utf-8") as lines:
+        for i, line in enumerate(lines):
+            if i >= count:
+                break
+            article = json.loads(line)
+            (folder / f"{article['id']}.txt").write_text(f"{article['title']}\n\n{article['text']}", encoding="utf-8")
+    start = time.perf_counter()
+    command = [sys.executable, "-m", "service", "index", str(folder), "--index-dir", str(root), "--collection", "news"]
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--chunks", type=int, default=100_000)
     parser.add_argument("--work", type=Path, default=Path("/tmp/hoidap-scale"))
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--measure-only", action="store_true", help="measure the index built before")
+    parser.add_argument("--add-docs", type=int, default=0, help="then time adding this many news20k articles")
     args = parser.parse_args()
     root = args.work / f"index-{args.chunks}"
     if not args.measure_only:
@@ -277,6 +300,9 @@ def main() -> None:
                 f"{len(timings) / args.seconds:.1f} requests/s"
             )
         print("RSS after the runs (MiB):", {k: round(v) for k, v in rss_mib(pid).items()})
+    if args.add_docs:
+        seconds = add_documents(root, args.work, args.add_docs)
+        print(f"adding {args.add_docs} news articles (hoidap index --collection news): {seconds:.0f} s")
 
 
 if __name__ == "__main__":

@@ -45,7 +45,8 @@ def write_generation(
     on_part("dense")
     dense = write_dense(staging, content.vectors, content.unit_vectors)
     on_part("lexical")
-    LexicalIndex.build([c.text for c, _ in content.chunks], [c.segmented for c, _ in content.chunks]).save(staging)
+    lexical = LexicalIndex.build((c.text for c, _ in content.chunks), (c.segmented for c, _ in content.chunks))
+    lexical.save(staging)
     on_part("checksums")
     files = {p.relative_to(staging).as_posix(): file_digest(p) for p in sorted(staging.rglob("*")) if p.is_file()}
     manifest = Manifest(

@@ -8,13 +8,13 @@ folded index ("quang_nam", "diem") serves questions typed without diacritics.
 
 from __future__ import annotations
 
-import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
 
+from indexer.bm25_build import BM25Builder
 from indexer.vietnamese import fold, fold_word
 
 _PUNCT_ONLY = re.compile(r"^[\W_]+$")
@@ -63,15 +63,6 @@ class BM25Side:
         self._model = model
         self.vocabulary: dict[str, int] = model.vocab_dict  # type: ignore[attr-defined]
 
-    @classmethod
-    def build(cls, corpus_tokens: Sequence[list[str]]) -> BM25Side:
-        import bm25s
-
-        logging.getLogger("bm25s").setLevel(logging.WARNING)
-        model = bm25s.BM25(k1=1.2, b=0.75)
-        model.index([t or ["\x00empty"] for t in corpus_tokens], show_progress=False)
-        return cls(model)
-
     def save(self, directory: Path) -> None:
         self._model.save(str(directory), show_progress=False)  # type: ignore[attr-defined]
 
@@ -111,10 +102,14 @@ class LexicalIndex:
         self.folded = folded
 
     @classmethod
-    def build(cls, texts: Sequence[str], segmented: Sequence[str]) -> LexicalIndex:
-        tokens = [document_tokens(t, s) for t, s in zip(texts, segmented, strict=True)]
-        folded = [[fold_word(t) for t in ts] for ts in tokens]
-        return cls(BM25Side.build(tokens), BM25Side.build(folded))
+    def build(cls, texts: Iterable[str], segmented: Iterable[str]) -> LexicalIndex:
+        """Both indexes, a passage at a time (see indexer/bm25_build.py)."""
+        accented, folded = BM25Builder(), BM25Builder()
+        for text, words in zip(texts, segmented, strict=True):
+            tokens = document_tokens(text, words)
+            accented.add(tokens)
+            folded.add([fold_word(t) for t in tokens])
+        return cls(BM25Side(accented.model()), BM25Side(folded.model()))
 
     def save(self, directory: Path) -> None:
         self.accented.save(directory / self.ACCENTED_DIR)
