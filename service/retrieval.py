@@ -4,6 +4,7 @@ province / source / date filters applied before ranking."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -180,11 +181,10 @@ class HybridRetriever:
             out = {r: s for r, s in out.items() if mask[r]}
         return dict(list(out.items())[:depth])
 
-    def lexical_scores(self, question: AnalyzedQuestion, mask: np.ndarray | None) -> np.ndarray:
-        scores = self.index.lexical.scores(question.lexical or question.text, folded=question.folded)
-        if mask is not None:
-            scores = np.where(mask, scores, 0.0)
-        return scores
+    def lexical_scores(
+        self, question: AnalyzedQuestion, mask: np.ndarray | None, dense_rows: Sequence[int] = ()
+    ) -> np.ndarray:
+        return self.index.lexical.scores(question.lexical or question.text, question.folded, mask, dense_rows)
 
     def search(
         self,
@@ -204,7 +204,7 @@ class HybridRetriever:
             vector = query_vector if query_vector is not None else self.embed_query(question)
             dense = self.dense_scores(vector, mask, depth)
         if mode is not RetrievalMode.DENSE:
-            lexical = self.lexical_scores(question, mask)
+            lexical = self.lexical_scores(question, mask, list(dense))
         lexical_top = top_rows(lexical, depth)
         if mode is RetrievalMode.DENSE:
             fused = dense
