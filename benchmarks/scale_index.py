@@ -287,7 +287,7 @@ def main() -> None:
     print(f"dense {kind}: recall@10 {recall:.3f} against exact; {approximate_ms:.2f} ms a query (exact {exact_ms:.2f})")
     env = {"HOIDAP_RATE_LIMIT_PER_MINUTE": "0"}
     start = time.perf_counter()
-    with hoidap_serve(root, **env) as base:
+    with hoidap_serve(root, ready_seconds=900, **env) as base:
         print(f"serve ready in {time.perf_counter() - start:.1f} s")
         pid = server_pid(base)
         print("RSS after load (MiB):", {k: round(v) for k, v in rss_mib(pid).items()})
