@@ -23,7 +23,9 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def hoidap_serve(index_dir: Path, output: Path | None = None, **env: str) -> Iterator[str]:
+def hoidap_serve(
+    index_dir: Path, output: Path | None = None, ready_seconds: float = 60, **env: str
+) -> Iterator[str]:
     """`hoidap serve` over `index_dir`; yields its base URL once /readyz says ready.  HOIDAP_* variables in
     `env` are passed as they are (HOIDAP_HOST / HOIDAP_PORT too); the server's output goes to `output`."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("HOIDAP_")}
@@ -34,7 +36,8 @@ def hoidap_serve(index_dir: Path, output: Path | None = None, **env: str) -> Ite
     server = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=sink, stderr=subprocess.STDOUT)
     base = f"http://{env.get('HOIDAP_HOST', '127.0.0.1')}:{port}"
     try:
-        for _ in range(600):
+        deadline = time.monotonic() + ready_seconds
+        while True:
             try:
                 if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
                     break
@@ -42,6 +45,8 @@ def hoidap_serve(index_dir: Path, output: Path | None = None, **env: str) -> Ite
                 pass
             if server.poll() is not None:
                 raise RuntimeError("hoidap serve exited")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"hoidap serve was not ready within {ready_seconds:.0f} s")
             time.sleep(0.1)
         yield base
     finally:

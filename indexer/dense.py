@@ -1,8 +1,15 @@
 """The dense side: vectors on disk (vectors.npy, the source of truth reused by incremental runs) and a
-FAISS inner-product index over them (dense.faiss).  Flat (exact) up to `HNSW_FROM` vectors, HNSW beyond."""
+FAISS inner-product index over them (dense.faiss), chosen by size (`choose_dense`) and recorded in the
+manifest: exact (flat) up to `EXACT_UP_TO` vectors, HNSW beyond.
+
+Measured here (`benchmarks/scale_index.py`, README "Speed"): exact search costs ~6.5 ms a query at 100k
+vectors on one thread and grows linearly; HNSW (M 32, efSearch 128) ~1 ms with recall@10 ≥ 0.98, but takes
+~30 s to build at 100k and minutes at 1M, and keeps its own copy of the vectors.
+"""
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -10,19 +17,58 @@ import numpy as np
 
 VECTORS_NAME = "vectors.npy"
 UNIT_VECTORS_NAME = "unit_vectors.npy"
+# Answer units (five or six a passage) are the largest part of a big index: their vectors are kept in half
+# precision (cosines move by < 1e-3; only the units of a query's hits are ever read)
+UNIT_VECTOR_DTYPE = np.float16
 FAISS_NAME = "dense.faiss"
-HNSW_FROM = 200_000
+
+EXACT_UP_TO = 150_000  # exact search below this many passages: ~10 ms a query on one core at the limit
+HNSW_M = 32  # graph degree
+HNSW_EF_CONSTRUCTION = 80
+HNSW_EF_SEARCH = 128  # recall@10 against exact search ≥ 0.98 on real embeddings (README)
 
 
-def build_faiss(vectors: np.ndarray) -> Any:
+@dataclass(frozen=True)
+class DenseChoice:
+    """Which FAISS index a generation holds, with its parameters (the manifest's `dense`)."""
+
+    kind: str  # "flat" | "hnsw"
+    m: int = 0
+    ef_construction: int = 0
+    ef_search: int = 0
+
+    def to_json(self) -> dict[str, object]:
+        return asdict(self)
+
+    @classmethod
+    def from_manifest(cls, recorded: dict[str, object], count: int) -> DenseChoice:
+        """The recorded choice; a generation from before choices were recorded chose by its size."""
+        if not recorded:
+            return choose_dense(count)
+        return cls(
+            kind=str(recorded["kind"]),
+            m=int(recorded.get("m", 0)),  # type: ignore[call-overload]
+            ef_construction=int(recorded.get("ef_construction", 0)),  # type: ignore[call-overload]
+            ef_search=int(recorded.get("ef_search", 0)),  # type: ignore[call-overload]
+        )
+
+
+def choose_dense(count: int) -> DenseChoice:
+    if count < EXACT_UP_TO:
+        return DenseChoice("flat")
+    return DenseChoice("hnsw", HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH)
+
+
+def build_faiss(vectors: np.ndarray, choice: DenseChoice | None = None) -> Any:
     import faiss
 
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    choice = choice or choose_dense(len(vectors))
     dim = vectors.shape[1]
     index: Any
-    if len(vectors) >= HNSW_FROM:
-        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = 80
+    if choice.kind == "hnsw":
+        index = faiss.IndexHNSWFlat(dim, choice.m, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = choice.ef_construction
     else:
         index = faiss.IndexFlatIP(dim)
     if len(vectors):
@@ -30,45 +76,27 @@ def build_faiss(vectors: np.ndarray) -> Any:
     return index
 
 
-def write_dense(directory: Path, vectors: np.ndarray, unit_vectors: np.ndarray) -> None:
+def write_dense(directory: Path, vectors: np.ndarray, unit_vectors: np.ndarray) -> DenseChoice:
     import faiss
 
     np.save(directory / VECTORS_NAME, np.ascontiguousarray(vectors, dtype=np.float32))
-    np.save(directory / UNIT_VECTORS_NAME, np.ascontiguousarray(unit_vectors, dtype=np.float32))
-    faiss.write_index(build_faiss(vectors), str(directory / FAISS_NAME))
+    np.save(directory / UNIT_VECTORS_NAME, np.ascontiguousarray(unit_vectors, dtype=UNIT_VECTOR_DTYPE))
+    choice = choose_dense(len(vectors))
+    faiss.write_index(build_faiss(vectors, choice), str(directory / FAISS_NAME))
+    return choice
 
 
 def read_vectors(directory: Path, name: str = VECTORS_NAME) -> np.ndarray:
     return np.load(directory / name, mmap_mode="r")
 
 
-def read_faiss(directory: Path) -> Any:
+def read_faiss(directory: Path, choice: DenseChoice) -> Any:
     import faiss
 
-    index = faiss.read_index(str(directory / FAISS_NAME))
+    # memory-mapped (the flat codes of both kinds): `serve --workers N` processes share one copy of the vectors
+    # through the page cache instead of each reading its own (measured: 350 MB of private memory → 25 MB for
+    # 200k vectors in HNSW; search time unchanged once the pages are cached)
+    index = faiss.read_index(str(directory / FAISS_NAME), faiss.IO_FLAG_MMAP_IFC)
     if hasattr(index, "hnsw"):
-        index.hnsw.efSearch = 128
+        index.hnsw.efSearch = choice.ef_search or HNSW_EF_SEARCH
     return index
-
-
-class MappedFlatIndex:
-    """Exact inner-product search over the memory-mapped vectors.npy, with FAISS's `search`/`ntotal`.
-
-    Several worker processes then share one copy of the vectors (the page cache) instead of each holding
-    its own, at about twice FAISS's time (12.6 vs 6.7 ms at 100k vectors, one thread, measured here).
-    """
-
-    def __init__(self, vectors: np.ndarray) -> None:
-        self.vectors = vectors
-        self.ntotal = int(vectors.shape[0])
-
-    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        scores = np.asarray(queries, dtype=np.float32) @ np.asarray(self.vectors).T
-        k = min(k, self.ntotal)
-        out_scores = np.full((len(queries), k), -np.inf, dtype=np.float32)
-        out_rows = np.full((len(queries), k), -1, dtype=np.int64)
-        for i, row in enumerate(scores):
-            top = np.argpartition(-row, k - 1)[:k] if k < self.ntotal else np.arange(self.ntotal)
-            top = top[np.argsort(-row[top])]
-            out_scores[i], out_rows[i] = row[top], top
-        return out_scores, out_rows

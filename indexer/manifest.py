@@ -28,6 +28,8 @@ class Manifest:
     files: dict[str, dict[str, object]] = field(default_factory=dict)  # name -> {"sha256", "size"}
     # collection -> the folder it was last indexed from (a generation from before collections: {})
     collections: dict[str, str] = field(default_factory=dict)
+    # the FAISS index chosen for this size (indexer.dense.DenseChoice); {}: a generation from before the choice
+    dense: dict[str, object] = field(default_factory=dict)
 
     @property
     def embedder_id(self) -> str:
@@ -56,12 +58,16 @@ class Manifest:
             raise IndexLoadError(f"{path} is not a hoidap manifest: {exc}") from exc
 
 
-def file_digest(path: Path) -> dict[str, object]:
+def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
-    return {"sha256": digest.hexdigest(), "size": path.stat().st_size}
+    return digest.hexdigest()
+
+
+def file_digest(path: Path) -> dict[str, object]:
+    return {"sha256": file_sha256(path), "size": path.stat().st_size}
 
 
 def verify_files(directory: Path, manifest: Manifest) -> None:

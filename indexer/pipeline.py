@@ -7,7 +7,6 @@ file could be indexed.  Every file that cannot be indexed is skipped with its re
 
 from __future__ import annotations
 
-import datetime as dt
 import sqlite3
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
@@ -19,13 +18,12 @@ from tqdm import tqdm
 
 from indexer.chunking import Chunker
 from indexer.corpus import Progress, ProgressHook, RunScope, collections_of, scan_corpus
-from indexer.dense import write_dense
 from indexer.embedders import Embedder
 from indexer.errors import IndexerError, IndexLoadError
 from indexer.gazetteer import Gazetteer
+from indexer.generation import GenerationContent, UnitRecord, write_generation
 from indexer.layout import IndexLayout
-from indexer.lexical import LexicalIndex
-from indexer.manifest import MANIFEST_NAME, PIPELINE_VERSION, Manifest, file_digest
+from indexer.manifest import PIPELINE_VERSION, Manifest, file_sha256
 from indexer.ocr import Ocr, OcrJob
 from indexer.processing import (
     DEFAULT_MAX_FILE_BYTES,
@@ -36,7 +34,7 @@ from indexer.processing import (
     skip_reason,
 )
 from indexer.reader import PublishedIndex, open_generation
-from indexer.store import STORE_NAME, unit_hash, write_store
+from indexer.store import STORE_NAME, documents_of_collection, unit_hash
 from indexer.types import (
     DEFAULT_COLLECTION,
     Chunk,
@@ -51,7 +49,6 @@ from indexer.types import (
 __all__ = ["DEFAULT_MAX_FILE_BYTES", "Indexer", "StageTimer", "scan_corpus", "skip_reason"]  # scan_corpus: tests
 
 OCR_CACHE = "ocr-cache"  # beside the generations: OCR text by file sha256, kept across runs and rebuilds
-UnitRecord = tuple[str, int, int, str]  # source, start, end, embed hash
 
 
 class Indexer:
@@ -101,6 +98,8 @@ class Indexer:
         summary = IndexSummary(index_dir=str(index_dir))
         with layout.writer_lock():
             layout.collect_garbage()
+            if self._up_to_date(corpus_dir, layout, RunScope(collection, rebuild, allow_empty), summary):
+                return summary
             previous = self._previous(layout, rebuild, collection)
             try:
                 self._run(corpus_dir, layout, previous, summary, RunScope(collection, rebuild, allow_empty))
@@ -108,6 +107,35 @@ class Indexer:
                 if previous is not None:
                     previous.close()
         return summary
+
+    def _up_to_date(self, corpus_dir: Path, layout: IndexLayout, scope: RunScope, summary: IndexSummary) -> bool:
+        """Does the live generation's collection hold exactly the corpus's files (same bytes), processed and
+        embedded as this run would?  Then nothing is loaded (no model, no index): a re-index of an unchanged
+        archive costs reading its files, not the minutes of opening a million-passage index."""
+        directory = layout.current_dir()
+        if scope.rebuild or directory is None:
+            return False
+        try:
+            manifest = Manifest.read(directory)
+            recorded = documents_of_collection(directory / STORE_NAME, scope.collection)
+        except (IndexLoadError, sqlite3.Error):
+            return False
+        if not self._same_processing(manifest) or manifest.embedder_id != self.embedder.id:
+            return False
+        files, skipped = scan_corpus(corpus_dir, scope.collection)
+        if not files or len(files) != len(recorded):
+            return False
+        for source, path in files:
+            try:
+                if recorded.get(source) != file_sha256(path):
+                    return False
+            except OSError:
+                return False
+        summary.unchanged = [source for source, _ in files]
+        summary.skipped = skipped
+        summary.chunks = int(manifest.counts.get("chunks", 0))
+        summary.generation = manifest.generation
+        return True
 
     def _previous(self, layout: IndexLayout, rebuild: bool, collection: str) -> PublishedIndex | None:
         """The live generation, whose other collections are carried over (and, unless rebuilding, whose
@@ -122,7 +150,6 @@ class Indexer:
         others = sorted(set(collections_of(manifest)) - {collection})
         if rebuild and not others:
             return None
-        self.embedder.load()
         if manifest.embedder_id != self.embedder.id and rebuild:
             raise IndexerError(
                 f"the index at {layout.root} also holds the collections {', '.join(others)}, embedded with "
@@ -326,18 +353,6 @@ class Indexer:
         unit_vectors: np.ndarray,
         collections: dict[str, str],
     ) -> None:
-        write_store(staging / STORE_NAME, documents, chunks, units)
-        write_dense(staging, vectors, unit_vectors)
-        LexicalIndex.build([c.text for c, _ in chunks], [c.segmented for c, _ in chunks]).save(staging)
-        files = {p.relative_to(staging).as_posix(): file_digest(p) for p in sorted(staging.rglob("*")) if p.is_file()}
-        manifest = Manifest(
-            generation=name,
-            created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            embedder={"id": self.embedder.id, "dim": self.embedder.dim},
-            chunker=asdict(self.chunker.settings),
-            documents={d.source: d.sha256 for d in documents},
-            counts={"documents": len(documents), "chunks": len(chunks), "units": len(units)},
-            files=files,
-            collections=dict(sorted(collections.items())),
-        )
-        (staging / MANIFEST_NAME).write_text(manifest.to_json(), encoding="utf-8")
+        content = GenerationContent(documents, chunks, units, vectors, unit_vectors)
+        embedder = {"id": self.embedder.id, "dim": self.embedder.dim}
+        write_generation(staging, name, content, embedder, asdict(self.chunker.settings), collections)

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from indexer.dense import HNSW_FROM, UNIT_VECTORS_NAME, MappedFlatIndex, read_faiss, read_vectors
+from indexer.dense import UNIT_VECTORS_NAME, DenseChoice, read_faiss, read_vectors
 from indexer.errors import IndexLoadError
 from indexer.layout import IndexLayout
 from indexer.lexical import LexicalIndex
@@ -42,11 +42,8 @@ def check_embedder(manifest: Manifest, embedder_id: str) -> None:
         )
 
 
-def open_generation(
-    directory: Path, embedder_id: str | None = None, verify: bool = True, shared_vectors: bool = False
-) -> PublishedIndex:
-    """`shared_vectors`: search the memory-mapped vectors (several workers share one copy) instead of a
-    FAISS index each process holds in memory; used for exact (flat) indexes only."""
+def open_generation(directory: Path, embedder_id: str | None = None, verify: bool = True) -> PublishedIndex:
+    """Every file memory-mapped where it can be (vectors, FAISS, BM25): worker processes share them."""
     manifest = Manifest.read(directory)
     if embedder_id is not None:
         check_embedder(manifest, embedder_id)
@@ -56,8 +53,7 @@ def open_generation(
         store = ChunkStore(directory / STORE_NAME)
         vectors = read_vectors(directory)
         unit_vectors = read_vectors(directory, UNIT_VECTORS_NAME)
-        flat = len(vectors) < HNSW_FROM
-        dense = MappedFlatIndex(vectors) if shared_vectors and flat else read_faiss(directory)
+        dense = read_faiss(directory, DenseChoice.from_manifest(manifest.dense, len(vectors)))
         lexical = LexicalIndex.load(directory)
     except IndexLoadError:
         raise

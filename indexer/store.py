@@ -5,11 +5,14 @@ Row `row` of the chunks table is row `row` of the vector matrix and of the FAISS
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from indexer.tables import Table
 from indexer.types import DEFAULT_COLLECTION, Chunk, Document, SourceFormat, embed_hash_for
@@ -39,6 +42,17 @@ CREATE INDEX chunks_doc ON chunks(doc_id);
 CREATE INDEX units_doc ON units(doc_id, start);
 CREATE INDEX chunks_embed_hash ON chunks(embed_hash);
 """
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """What a query filters on, for every document, held in memory (the text is read on demand)."""
+
+    source: str
+    title: str
+    date: str | None
+    provinces: tuple[str, ...]
+    collection: str
 
 
 @dataclass(frozen=True)
@@ -113,17 +127,52 @@ def write_store(
         conn.close()
 
 
+def documents_of_collection(path: Path, collection: str) -> dict[str, str]:
+    """Source -> sha256 of the file, for one collection's documents of a published store (read without
+    loading the store)."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
+    try:
+        columns = {r[1] for r in conn.execute("PRAGMA table_info(documents)")}
+        if "collection" in columns:
+            query = conn.execute("SELECT source, sha256 FROM documents WHERE collection = ?", (collection,))
+            return dict(query.fetchall())
+        # a generation from before collections: all of it is the default collection
+        return dict(conn.execute("SELECT source, sha256 FROM documents")) if collection == DEFAULT_COLLECTION else {}
+    finally:
+        conn.close()
+
+
 class ChunkStore:
-    """Read side of a published store (read-only, safe to share between threads)."""
+    """Read side of a published store (read-only, safe to share between threads).
+
+    What every query needs about every document (`DocumentInfo`: source, title, date, provinces, collection)
+    is held in memory; a document's text, pages and tables are read when a hit or an answer needs them and
+    kept for the `DOCUMENT_CACHE` most recent documents — at a million passages the texts alone would not
+    fit in a serving process's memory budget.
+    """
+
+    DOCUMENT_CACHE = 2048
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._conn = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True, check_same_thread=False)
         self._conn.row_factory = sqlite3.Row
-        self._documents = {r["doc_id"]: self._document(r) for r in self._conn.execute("SELECT * FROM documents")}
-        self._by_source = {d.source: d for d in self._documents.values()}
-        self._doc_ids = {d.source: i for i, d in self._documents.items()}
-        self.doc_of_row: list[int] = [r[0] for r in self._conn.execute("SELECT doc_id FROM chunks ORDER BY row")]
+        columns = {r[1] for r in self._conn.execute("PRAGMA table_info(documents)")}
+        collection = "collection" if "collection" in columns else f"'{DEFAULT_COLLECTION}'"
+        self._infos: dict[int, DocumentInfo] = {
+            r[0]: DocumentInfo(r[1], r[2], r[3], tuple(json.loads(r[4])), r[5])
+            for r in self._conn.execute(
+                f"SELECT doc_id, source, title, date, provinces, {collection} FROM documents ORDER BY doc_id"
+            )
+        }
+        self._doc_ids = {info.source: i for i, info in self._infos.items()}
+        rows = self._conn.execute("SELECT doc_id FROM chunks ORDER BY row").fetchall()
+        self.doc_of_row: np.ndarray = np.fromiter((r[0] for r in rows), dtype=np.int32, count=len(rows))
+        self._full = functools.lru_cache(maxsize=self.DOCUMENT_CACHE)(self._read_document)
+
+    def _read_document(self, doc_id: int) -> Document:
+        r = self._conn.execute("SELECT * FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+        return self._document(r)
 
     @staticmethod
     def _document(r: sqlite3.Row) -> Document:
@@ -155,20 +204,26 @@ class ChunkStore:
         return len(self.doc_of_row)
 
     def documents(self) -> list[Document]:
-        return list(self._documents.values())
+        """Every document, with its text (reads them all: for indexing and listing, not for queries)."""
+        return [self._document(r) for r in self._conn.execute("SELECT * FROM documents ORDER BY doc_id")]
+
+    def infos(self) -> dict[int, DocumentInfo]:
+        """Document id -> what queries filter on (row r of the chunks belongs to document `doc_of_row[r]`)."""
+        return self._infos
 
     def collections(self) -> dict[str, int]:
         """Collection name -> how many documents it holds."""
         counts: dict[str, int] = {}
-        for d in self._documents.values():
-            counts[d.collection] = counts.get(d.collection, 0) + 1
+        for info in self._infos.values():
+            counts[info.collection] = counts.get(info.collection, 0) + 1
         return counts
 
     def document(self, source: str) -> Document | None:
-        return self._by_source.get(source)
+        doc_id = self._doc_ids.get(source)
+        return None if doc_id is None else self._full(doc_id)
 
     def document_of_row(self, row: int) -> Document:
-        return self._documents[self.doc_of_row[row]]
+        return self._full(int(self.doc_of_row[row]))
 
     def chunks(self, rows: Iterable[int]) -> list[StoredChunk]:
         rows = list(rows)
@@ -194,10 +249,10 @@ class ChunkStore:
 
     def units_between(self, source: str, start: int, end: int) -> list[Unit]:
         """Units of a document that overlap [start, end)."""
-        document = self._by_source.get(source)
         doc_id = self._doc_ids.get(source)
-        if document is None or doc_id is None:
+        if doc_id is None:
             return []
+        document = self._full(doc_id)
         rows = self._conn.execute(
             'SELECT unit_row, start, "end", embed_hash FROM units WHERE doc_id = ? AND start < ? AND "end" > ? '
             "ORDER BY start",
@@ -221,17 +276,18 @@ class ChunkStore:
 
     def all_units(self) -> list[Unit]:
         rows = self._conn.execute('SELECT unit_row, doc_id, start, "end", embed_hash FROM units ORDER BY unit_row')
+        texts = {i: text for i, text in self._conn.execute("SELECT doc_id, text FROM documents")}
         out = []
         for row, doc_id, start, end, h in rows:
-            document = self._documents[doc_id]
-            out.append(Unit(row, document.source, start, end, document.text[start:end], h))
+            source = self._infos[doc_id].source
+            out.append(Unit(row, source, start, end, texts[doc_id][start:end], h))
         return out
 
     def unit_count(self) -> int:
         return int(self._conn.execute("SELECT COUNT(*) FROM units").fetchone()[0])
 
     def _stored(self, r: sqlite3.Row) -> StoredChunk:
-        doc = self._documents[r["doc_id"]]
+        doc = self._infos[r["doc_id"]]
         chunk = Chunk(
             source=doc.source,
             ordinal=r["ordinal"],

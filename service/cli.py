@@ -386,7 +386,6 @@ def serve(
     if workers > 1:  # one BLAS/OpenMP thread per worker: two workers with two threads each halved throughput
         os.environ.setdefault("OMP_NUM_THREADS", "1")
         os.environ.setdefault("HOIDAP_EMBED_THREADS", "1")
-        os.environ.setdefault("HOIDAP_SHARED_VECTORS", "true")  # the workers share one copy of the vectors
     uvicorn.run(
         "service.api.app:create_app",
         factory=True,

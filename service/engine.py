@@ -92,9 +92,7 @@ class EngineHolder:
             if not force and self._engine is not None and self._engine.generation == name:
                 return
             try:
-                index = open_generation(
-                    self.layout.root / name, self.embedder.id, shared_vectors=self.settings.shared_vectors
-                )
+                index = open_generation(self.layout.root / name, self.embedder.id)
             except IndexLoadError as exc:
                 self._error = str(exc)
                 log.error("index generation %s refused: %s", name, exc)

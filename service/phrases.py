@@ -10,7 +10,7 @@ import re
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
-from indexer.vietnamese import fold
+from indexer.vietnamese import fold, fold_word
 
 NUMBER = re.compile(r"(?<![\w.,/])(\d+(?:[.,]\d+)*(?:\s?[/–-]\s?\d+(?:[.,]\d+)*)?)(\s?%|[A-Za-z]{1,5}\b(?![^\W\d_]))?")
 _WORD = re.compile(r"[^\W_]+(?:[.,/][0-9]+)*%?")
@@ -62,6 +62,11 @@ class NumberMention:
 
 
 def numbers_in(text: str) -> list[NumberMention]:
+    return list(_numbers_in(text))
+
+
+@functools.lru_cache(maxsize=8192)  # the answerer reads each candidate sentence's numbers several times
+def _numbers_in(text: str) -> tuple[NumberMention, ...]:
     out = []
     for m in NUMBER.finditer(text):
         value, suffix = m.group(1), (m.group(2) or "")
@@ -74,7 +79,7 @@ def numbers_in(text: str) -> list[NumberMention]:
         out.append(
             NumberMention(m.start(), m.end(), m.group(0).strip(), "%" in suffix, year, depth > 0, date_part, reference)
         )
-    return out
+    return tuple(out)
 
 
 _REFERENCE = re.compile(
@@ -96,7 +101,7 @@ def _looks_like_date(value: str) -> bool:
 def form(word: str, folded: bool) -> str:
     """How words are compared: with their diacritics, or folded for questions typed without them
     (with diacritics "tính" and "tỉnh" differ; folded, both are "tinh")."""
-    return fold(word).lower() if folded else word.lower()
+    return fold_word(word).lower() if folded else word.lower()
 
 
 @functools.lru_cache(maxsize=4096)
@@ -118,7 +123,7 @@ def is_stop(word: str, english: bool = True) -> bool:
     Vietnamese text, where "in" (to print) and "to" (big) are content words."""
     if english and word in _STOP_ENGLISH:
         return True
-    if word != fold(word):
+    if word != fold_word(word):
         return word in _STOP_ACCENTED
     return word in _STOP_FOLDED
 

@@ -22,9 +22,9 @@ from indexer.ray_cluster import joined
 from service.settings import Settings
 
 APP_NAME = "hoidap"
-# One BLAS/OpenMP thread and one embedder thread per replica, the vectors memory-mapped (shared by the
-# replicas of a node): what `hoidap serve --workers N` sets for its workers.
-REPLICA_ENVIRONMENT = {"OMP_NUM_THREADS": "1", "HOIDAP_EMBED_THREADS": "1", "HOIDAP_SHARED_VECTORS": "true"}
+# One BLAS/OpenMP thread and one embedder thread per replica (the index files are memory-mapped, shared by
+# the replicas of a node): what `hoidap serve --workers N` sets for its workers.
+REPLICA_ENVIRONMENT = {"OMP_NUM_THREADS": "1", "HOIDAP_EMBED_THREADS": "1"}
 REPLICA_CPUS = 1
 _PATHS = ("index_dir", "corpus_dir", "database", "models_dir", "zalo_oa_token_file")
 

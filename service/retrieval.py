@@ -4,6 +4,7 @@ province / source / date filters applied before ranking."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -11,6 +12,7 @@ import numpy as np
 
 from indexer.embedders import Embedder
 from indexer.reader import PublishedIndex
+from indexer.store import DocumentInfo
 from indexer.types import Chunk, Document, EmbedKind
 from service.analysis import AnalyzedQuestion
 from service.rerank import Reranker, RerankSettings, combine
@@ -59,22 +61,80 @@ class FusionSettings:
     depth: int = 100  # candidates taken from each side
 
 
-def _standardise(scores: np.ndarray, rows: np.ndarray, own: np.ndarray) -> np.ndarray:
-    """Scores of the candidate rows as standard scores of one side's own best results."""
-    reference = scores[own].astype(np.float64)
+def top_rows(scores: np.ndarray, k: int) -> list[int]:
+    """The rows of the `k` highest positive scores, best first, without sorting them all."""
+    candidates = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+    candidates = candidates[scores[candidates] > 0]
+    return [int(r) for r in candidates[np.argsort(-scores[candidates], kind="stable")]]
+
+
+def _standardise(values: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """`values` as standard scores of one side's own best results (`reference`)."""
+    reference = reference.astype(np.float64)
     spread = float(reference.std())
-    values = scores[rows].astype(np.float64)
     return (values - reference.mean()) / spread if spread > 1e-12 else np.where(values > 0, 1.0, 0.0)
 
 
-def _normalise(scores: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """Scores of the candidate rows scaled to [0, 1] by the best candidate (0 stays 0)."""
-    values = scores[rows].astype(np.float64)
+def _normalise(values: np.ndarray) -> np.ndarray:
+    """`values` scaled to [0, 1] by the best of them (0 stays 0)."""
+    values = values.astype(np.float64)
     top = float(values.max()) if len(values) else 0.0
     floor = float(values.min()) if len(values) else 0.0
     if top <= floor:
         return np.where(values > 0, 1.0, 0.0)
     return (values - floor) / (top - floor)
+
+
+class DocumentCatalog:
+    """What the filters look at, for every document, as arrays: a filter costs a few vector operations, not a
+    loop over the documents (a million-passage index holds hundreds of thousands of them)."""
+
+    def __init__(self, infos: dict[int, DocumentInfo]) -> None:
+        self.size = max(infos, default=-1) + 1
+        names = sorted({i.collection for i in infos.values()})
+        self._collection_code = {name: code for code, name in enumerate(names)}
+        self._collection = np.zeros(self.size, dtype=np.int32)
+        self._date = np.zeros(self.size, dtype=np.int32)  # date ordinal; 0: undated
+        by_province: dict[str, list[int]] = {}
+        self._doc_id: dict[str, int] = {}
+        for doc_id, info in infos.items():
+            self._collection[doc_id] = self._collection_code[info.collection]
+            if info.date:
+                self._date[doc_id] = dt.date.fromisoformat(info.date).toordinal()
+            for province in info.provinces:
+                by_province.setdefault(province, []).append(doc_id)
+            self._doc_id[info.source] = doc_id
+        self._province = {p: np.asarray(ids, dtype=np.int64) for p, ids in by_province.items()}
+
+    def mask(self, filters: SearchFilters) -> np.ndarray | None:
+        if not (filters.province or filters.source or filters.date_from or filters.date_to) and (
+            filters.collections is None
+        ):
+            return None
+        allowed = np.ones(self.size, dtype=bool)
+        if filters.collections is not None:
+            codes = [self._collection_code[c] for c in filters.collections if c in self._collection_code]
+            allowed &= np.isin(self._collection, np.asarray(codes, dtype=np.int32))
+        if filters.province:
+            named = np.zeros(self.size, dtype=bool)
+            for province in filters.province:
+                if province in self._province:
+                    named[self._province[province]] = True
+            allowed &= named
+        if filters.source:
+            only = np.zeros(self.size, dtype=bool)
+            if filters.source in self._doc_id:
+                only[self._doc_id[filters.source]] = True
+            allowed &= only
+        if filters.date_from or filters.date_to:
+            dated = self._date > 0
+            within = dated.copy()
+            if filters.date_from:
+                within &= self._date >= filters.date_from.toordinal()
+            if filters.date_to:
+                within &= self._date <= filters.date_to.toordinal()
+            allowed &= within | (~dated & filters.keep_undated)
+        return allowed
 
 
 class HybridRetriever:
@@ -91,42 +151,13 @@ class HybridRetriever:
         self.settings = settings or FusionSettings()
         self.reranker = reranker
         self.rerank_settings = rerank or RerankSettings()
-        store = index.store
-        self._doc_of_row = np.asarray(store.doc_of_row, dtype=np.int64)
-        self._docs = {i: store.document_of_row(int(r)) for i, r in self._first_rows().items()}
-
-    def _first_rows(self) -> dict[int, int]:
-        first: dict[int, int] = {}
-        for row, doc in enumerate(self._doc_of_row.tolist()):
-            first.setdefault(doc, row)
-        return first
+        self._doc_of_row = index.store.doc_of_row
+        self._catalog = DocumentCatalog(index.store.infos())
 
     # -- filters --------------------------------------------------------------------------------------
     def document_mask(self, filters: SearchFilters) -> np.ndarray | None:
         """Which documents pass the filters (None: all of them)."""
-        if not (filters.province or filters.source or filters.date_from or filters.date_to) and (
-            filters.collections is None
-        ):
-            return None
-        allowed = np.zeros(max(self._docs, default=-1) + 1, dtype=bool)
-        wanted = set(filters.province)
-        for i, doc in self._docs.items():
-            if filters.collections is not None and doc.collection not in filters.collections:
-                continue
-            if wanted and not wanted.intersection(doc.provinces):
-                continue
-            if filters.source and doc.source != filters.source:
-                continue
-            if filters.date_from or filters.date_to:
-                if doc.date is None:
-                    if not filters.keep_undated:
-                        continue
-                else:
-                    date = dt.date.fromisoformat(doc.date)
-                    if (filters.date_from and date < filters.date_from) or (filters.date_to and date > filters.date_to):
-                        continue
-            allowed[i] = True
-        return allowed
+        return self._catalog.mask(filters)
 
     def row_mask(self, filters: SearchFilters) -> np.ndarray | None:
         documents = self.document_mask(filters)
@@ -150,11 +181,10 @@ class HybridRetriever:
             out = {r: s for r, s in out.items() if mask[r]}
         return dict(list(out.items())[:depth])
 
-    def lexical_scores(self, question: AnalyzedQuestion, mask: np.ndarray | None) -> np.ndarray:
-        scores = self.index.lexical.scores(question.lexical or question.text, folded=question.folded)
-        if mask is not None:
-            scores = np.where(mask, scores, 0.0)
-        return scores
+    def lexical_scores(
+        self, question: AnalyzedQuestion, mask: np.ndarray | None, dense_rows: Sequence[int] = ()
+    ) -> np.ndarray:
+        return self.index.lexical.scores(question.lexical or question.text, question.folded, mask, dense_rows)
 
     def search(
         self,
@@ -174,8 +204,8 @@ class HybridRetriever:
             vector = query_vector if query_vector is not None else self.embed_query(question)
             dense = self.dense_scores(vector, mask, depth)
         if mode is not RetrievalMode.DENSE:
-            lexical = self.lexical_scores(question, mask)
-        lexical_top = [int(r) for r in np.argsort(-lexical)[:depth] if lexical[r] > 0]
+            lexical = self.lexical_scores(question, mask, list(dense))
+        lexical_top = top_rows(lexical, depth)
         if mode is RetrievalMode.DENSE:
             fused = dense
         elif mode is RetrievalMode.LEXICAL:
@@ -207,7 +237,7 @@ class HybridRetriever:
         top = sorted(fused, key=lambda r: -fused[r])[: self.rerank_settings.depth]
         relevance = self.reranker.relevance(question, vector, top)
         mixed = combine(np.array([fused[r] for r in top]), relevance, self.rerank_settings.weight)
-        scaled = _normalise(mixed, np.arange(len(top)))
+        scaled = _normalise(mixed)
         out = {r: 0.49 * fused[r] for r in fused}  # below the reranked ones, in their fused order
         out.update({r: 0.5 + 0.5 * float(v) for r, v in zip(top, scaled, strict=True)})
         return out
@@ -224,18 +254,18 @@ class HybridRetriever:
         rows = np.asarray(sorted(set(dense) | set(lexical_top)), dtype=np.int64)
         if not len(rows):
             return {}
-        dense_all = np.zeros(len(self._doc_of_row), dtype=np.float64)
-        if dense:
-            floor = min(dense.values())
-            for r, v in dense.items():
-                dense_all[r] = v
-            dense_all[rows] = np.where(dense_all[rows] == 0, floor, dense_all[rows])
+        # passages only BM25 found get the dense side's worst score in its list (arrays over the candidates
+        # only: nothing here grows with the index)
+        floor = min(dense.values()) if dense else 0.0
+        dense_values = np.array([dense.get(int(r), floor) for r in rows], dtype=np.float64)
+        lexical_values = lexical[rows].astype(np.float64)
         if s.fusion is Fusion.ZSCORE:
-            d = _standardise(dense_all, rows, np.fromiter(dense, dtype=np.int64)) if dense else np.zeros(len(rows))
-            lex = _standardise(lexical, rows, np.asarray(lexical_top)) if lexical_top else np.zeros(len(rows))
-            combined = _normalise(s.dense_weight * d + (1 - s.dense_weight) * lex, np.arange(len(rows)))
+            reference = np.fromiter(dense.values(), dtype=np.float64, count=len(dense))
+            d = _standardise(dense_values, reference) if dense else np.zeros(len(rows))
+            lex = _standardise(lexical_values, lexical[lexical_top]) if lexical_top else np.zeros(len(rows))
+            combined = _normalise(s.dense_weight * d + (1 - s.dense_weight) * lex)
         else:
-            d = _normalise(dense_all, rows) if dense else np.zeros(len(rows))
-            lex = _normalise(lexical, rows) if lexical_top else np.zeros(len(rows))
+            d = _normalise(dense_values) if dense else np.zeros(len(rows))
+            lex = _normalise(lexical_values) if lexical_top else np.zeros(len(rows))
             combined = s.dense_weight * d + (1 - s.dense_weight) * lex
         return {int(r): float(v) for r, v in zip(rows, combined, strict=True)}

@@ -49,7 +49,6 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     reload_check_seconds: float = Field(2.0, ge=0, description="How often the service looks for a new index")
-    shared_vectors: bool = Field(False, description="Search memory-mapped vectors (set by `serve --workers N>1`)")
     llm_base_url: str | None = Field(None, description="OpenAI-compatible base URL (…/v1); unset = no LLM")
     llm_model: str = Field("", description="Model name the LLM backend expects")
     llm_api_key: SecretStr | None = Field(None, description="Bearer key for the LLM backend, if it needs one")

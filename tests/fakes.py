@@ -20,6 +20,7 @@ class HashEmbedder:
         self.name = name
         self.calls = 0
         self.embedded = 0
+        self.loads = 0
 
     @property
     def id(self) -> str:
@@ -30,7 +31,7 @@ class HashEmbedder:
         return self._dim
 
     def load(self) -> None:
-        pass
+        self.loads += 1
 
     def embed(self, texts: Sequence[str], kind: EmbedKind) -> np.ndarray:
         self.calls += 1

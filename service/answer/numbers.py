@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
-from indexer.vietnamese import fold
+from indexer.vietnamese import fold_word
 from service import phrases
 from service.analysis import AnalyzedQuestion, QuestionKind
 from service.answer.parameters import NumberWeights
@@ -25,11 +26,13 @@ def number_unit(text: str, mention: phrases.NumberMention) -> UnitClass | None:
     return unit_class_of(glued or text[mention.end : mention.end + 24])
 
 
+@functools.lru_cache(maxsize=256)  # asked of one question for every candidate
 def _word_after_quantity(question: str, folded: bool) -> str | None:
     """The word after "bao nhiêu"/"mấy": what is counted or its unit ("bao nhiêu ngày", "mấy máy chủ")."""
     raw = phrases.raw_words(question)
     for i, w in enumerate(raw[:-1]):
-        if fold(w) == "may" and (folded or w == "mấy") or (fold(w) == "nhieu" and i and fold(raw[i - 1]) == "bao"):
+        plain = fold_word(w)
+        if plain == "may" and (folded or w == "mấy") or (plain == "nhieu" and i and fold_word(raw[i - 1]) == "bao"):
             return phrases.form(raw[i + 1], folded)
     return None
 
