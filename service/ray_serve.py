@@ -57,11 +57,14 @@ def application(settings: Settings, replicas: int) -> Any:
 
 
 def serve_on_ray(settings: Settings, address: str, replicas: int, report: Callable[[str], None]) -> None:
-    """Deploy on the cluster at `address`, serve until SIGINT or SIGTERM, then take the application down."""
+    """Deploy on the cluster at `address`, serve until SIGINT or SIGTERM, then take the application down.
+
+    The handlers are set after joining: `ray.init` installs its own SIGTERM handler (sys.exit, and with a
+    private instance the node's teardown) which would leave in the middle of taking the application down."""
     stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
     with joined(address):
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
         serve.start(proxy_location="HeadOnly", http_options={"host": settings.host, "port": settings.port})
         try:
             try:

@@ -29,13 +29,13 @@ def export(
 ) -> None:
     """Write rated answers as JSONL in the question-set format of score.py: a department's 👎 become
     regression questions (see service/history/export.py for how each rating is written)."""
-    from service.cli import _fail, _settings
+    from service.cli_common import fail, settings_or_exit
     from service.history.export import exported
     from service.history.store import HistoryStore, Rating
 
-    settings = _settings(database=database)
+    settings = settings_or_exit(database=database)
     if not settings.database.is_file():
-        _fail(f"no service database at {settings.database}: nothing has been rated yet (or set HOIDAP_DATABASE)")
+        fail(f"no service database at {settings.database}: nothing has been rated yet (or set HOIDAP_DATABASE)")
     store = HistoryStore(settings.database)
     rows = list(exported(store, None if only is Only.ALL else Rating(only.value)))
     store.close()
@@ -47,7 +47,7 @@ def export(
             output.parent.mkdir(parents=True, exist_ok=True)
             output.write_text(lines, encoding="utf-8")
         except OSError as exc:
-            _fail(f"cannot write {output}: {exc.strerror or exc}")
+            fail(f"cannot write {output}: {exc.strerror or exc}")
     incomplete = sum(1 for row in rows if not row["answers"] and row["answerable"])
     where = "stdout" if output is None else str(output)
     note = f" ({incomplete} without the right answer: fill in their `answers`)" if incomplete else ""

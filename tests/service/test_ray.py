@@ -12,7 +12,14 @@ import pytest
 
 from indexer.reader import open_generation
 from tests.conftest import CORPUS
-from tests.ray_cluster import NEW_REPORT, namespace_problem, run_in_loopback_namespace
+from tests.ray_cluster import (
+    COLLECTION,
+    COLLECTION_REPORT,
+    FIRST_GENERATION,
+    NEW_REPORT,
+    namespace_problem,
+    run_in_loopback_namespace,
+)
 
 VECTOR_TOLERANCE = 1e-5  # the same batches on the same runtime: equal up to float rounding
 
@@ -39,7 +46,7 @@ def test_the_cluster_has_two_nodes_on_the_loopback_and_stops(cluster_run) -> Non
 def test_index_ray_is_the_local_index(cluster_run, seed_index: Path) -> None:
     out, results = cluster_run
     assert results["first_index"]["rc"] == 0, results["first_index"]["stderr"]
-    ray_index = open_generation(out / "index" / "gen-000001")
+    ray_index = open_generation(out / FIRST_GENERATION)
     local = open_generation(seed_index / (seed_index / "CURRENT").read_text().strip())
     mine = {c.chunk.chunk_id: (c.chunk.text, ray_index.vectors[c.row]) for c in ray_index.store.all_chunks()}
     theirs = {c.chunk.chunk_id: (c.chunk.text, local.vectors[c.row]) for c in local.store.all_chunks()}
@@ -67,3 +74,19 @@ def test_serve_ray_answers_and_picks_up_the_new_generation(cluster_run) -> None:
     assert first["body"]["citations"][0]["source"] == "quang-nam-2012-may-vi-tinh-co-quan-nha-nuoc.txt"
     new = results["new_answer"]
     assert new["body"]["query"]["index_generation"] == "gen-000002" and "23" in new["body"]["answer"]
+    assert results["serve_rc"] == 0, "hoidap serve --ray did not exit cleanly on SIGTERM"
+
+
+@pytest.mark.slow
+def test_index_ray_fills_a_named_collection_and_keeps_the_default_one(cluster_run) -> None:
+    out, results = cluster_run
+    assert results["collection_index"]["rc"] == 0, results["collection_index"]["stderr"]
+    summary = json.loads(results["collection_index"]["summary"])
+    source = f"{COLLECTION}/{COLLECTION_REPORT[0]}"
+    assert summary["added"] == [source] and summary["unchanged"] == [] and summary["removed"] == []
+    before = {c.chunk.chunk_id for c in open_generation(out / "index" / "gen-000002").store.all_chunks()}
+    after = open_generation(out / "index" / "gen-000003")
+    named = {c.chunk.chunk_id for c in after.store.all_chunks() if c.chunk.source == source}
+    assert {c.chunk.chunk_id for c in after.store.all_chunks()} == before | named
+    assert summary["embedded_chunks"] == len(named) >= 1
+    assert COLLECTION in after.manifest.collections
