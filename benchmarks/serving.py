@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import httpx
@@ -24,14 +24,21 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def hoidap_serve(
-    index_dir: Path, output: Path | None = None, ready_seconds: float = 60, **env: str
+    index_dir: Path,
+    output: Path | None = None,
+    ready_seconds: float = 60,
+    args: Sequence[str] = (),
+    stop_seconds: float = 10,
+    **env: str,
 ) -> Iterator[str]:
-    """`hoidap serve` over `index_dir`; yields its base URL once /readyz says ready.  HOIDAP_* variables in
-    `env` are passed as they are (HOIDAP_HOST / HOIDAP_PORT too); the server's output goes to `output`."""
+    """`hoidap serve [args]` over `index_dir`; yields its base URL once /readyz says ready.  HOIDAP_* variables
+    in `env` are passed as they are (HOIDAP_HOST / HOIDAP_PORT too); the server's output goes to `output`;
+    `stop_seconds`: how long it may take to stop after SIGTERM."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("HOIDAP_")}
     environment.update(HOIDAP_INDEX_DIR=str(index_dir), **env)
     port = int(env["HOIDAP_PORT"]) if "HOIDAP_PORT" in env else free_port()
-    command = [sys.executable, "-m", "service", "serve"] + ([] if "HOIDAP_PORT" in env else ["--port", str(port)])
+    command = [sys.executable, "-m", "service", "serve", *args]
+    command += [] if "HOIDAP_PORT" in env else ["--port", str(port)]
     sink = open(output, "wb") if output else subprocess.DEVNULL  # noqa: SIM115 (closed below)
     server = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=sink, stderr=subprocess.STDOUT)
     base = f"http://{env.get('HOIDAP_HOST', '127.0.0.1')}:{port}"
@@ -51,7 +58,7 @@ def hoidap_serve(
         yield base
     finally:
         server.terminate()
-        server.wait(10)
+        server.wait(stop_seconds)
         if output:
             sink.close()  # type: ignore[union-attr]
 

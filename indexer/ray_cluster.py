@@ -29,11 +29,23 @@ def address_problem(address: str) -> str | None:
     )
 
 
+def require_ray() -> None:
+    """IndexerError saying how to install Ray where it is not installed (it is an optional extra)."""
+    try:
+        import ray  # noqa: F401
+    except ImportError as exc:
+        raise IndexerError(
+            "--ray needs Ray, which is not installed here: `pip install 'hoidap[ray]'` (or `pip install -e '.[ray]'` "
+            "in a checkout; the same version on every node of the cluster)"
+        ) from exc
+
+
 def connect(address: str) -> bool:
     """Join the cluster at `address`.  True when this call connected (the caller then calls `disconnect`)."""
     if problem := address_problem(address):
         raise IndexerError(problem)
     os.environ.setdefault("RAY_DATA_LOG_LEVEL", "ERROR")  # failures still surface, as exceptions
+    require_ray()
     import ray
 
     if ray.is_initialized():

@@ -53,10 +53,13 @@ def serve(
 def _serve_on_ray(settings: Settings, address: str) -> None:
     """Serve on Ray until SIGINT or SIGTERM (service/ray_serve.py takes the application down and leaves Ray),
     then exit 0 at once, as the one-shot commands do (`done`)."""
+    from indexer.ray_cluster import require_ray
     from service.cli import done
-    from service.ray_serve import serve_on_ray
 
     try:
+        require_ray()
+        from service.ray_serve import serve_on_ray
+
         serve_on_ray(settings, address, settings.ray_replicas, report=typer.echo)
     except IndexerError as exc:
         fail(str(exc))

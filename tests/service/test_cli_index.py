@@ -1,6 +1,7 @@
 """`hoidap index` through the CLI runner."""
 
 import json
+import sys
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -57,3 +58,15 @@ def test_a_models_dir_that_cannot_hold_the_converted_model_is_one_clear_error(
     assert "HOIDAP_MODELS_DIR" in indexed.output and not (tmp_path / "index" / "CURRENT").exists()
     converted = runner.invoke(app, ["convert-model"])
     assert converted.exit_code == 1 and "could not be converted" in converted.output
+
+
+def test_ray_without_ray_installed_says_how_to_install_it(
+    corpus_copy: Path, seed_index: Path, tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` now fails as it does where Ray is not installed
+    monkeypatch.delitem(sys.modules, "service.ray_serve", raising=False)
+    result = runner.invoke(app, ["index", str(corpus_copy), "--index-dir", str(tmp_path / "i"), "--ray", "local", "-q"])
+    assert result.exit_code == 1 and "pip install 'hoidap[ray]'" in result.output, result.output
+    assert not (tmp_path / "i" / "CURRENT").exists()
+    served = runner.invoke(app, ["serve", "--index-dir", str(seed_index), "--ray", "local"])
+    assert served.exit_code == 1 and "pip install 'hoidap[ray]'" in served.output, served.output
