@@ -56,6 +56,15 @@ class DocumentInfo:
 
 
 @dataclass(frozen=True)
+class ListedDocument:
+    """A row of the documents' list: what `DocumentInfo` holds, and its format and length (read per page)."""
+
+    info: DocumentInfo
+    format: str
+    chars: int
+
+
+@dataclass(frozen=True)
 class StoredChunk:
     row: int
     chunk: Chunk
@@ -210,6 +219,23 @@ class ChunkStore:
     def infos(self) -> dict[int, DocumentInfo]:
         """Document id -> what queries filter on (row r of the chunks belongs to document `doc_of_row[r]`)."""
         return self._infos
+
+    @functools.cached_property
+    def _listing_order(self) -> list[int]:
+        """Document ids by (collection, source): the order of the documents' list, sorted once."""
+        return sorted(self._infos, key=lambda i: (self._infos[i].collection, self._infos[i].source))
+
+    def listing(self, collections: frozenset[str] | None, offset: int, limit: int) -> tuple[int, list[ListedDocument]]:
+        """One page of the documents of `collections` (None: all) by collection and source, and how many there
+        are in all; only the page's rows are read from disk (a million-passage index holds ~10^5 documents)."""
+        ids = self._listing_order
+        if collections is not None:
+            ids = [i for i in ids if self._infos[i].collection in collections]
+        page = ids[offset : offset + limit]
+        marks = ",".join("?" * len(page))
+        read = self._conn.execute(f"SELECT doc_id, format, length(text) FROM documents WHERE doc_id IN ({marks})", page)
+        details = {r[0]: (r[1], r[2]) for r in read}
+        return len(ids), [ListedDocument(self._infos[i], *details[i]) for i in page]
 
     def collections(self) -> dict[str, int]:
         """Collection name -> how many documents it holds."""

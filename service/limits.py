@@ -9,6 +9,8 @@ MAX_CHAT_MESSAGES = 100  # messages in one chat request
 MAX_UPLOAD_FILES = 100  # files in one upload request
 MAX_FILENAME_BYTES = 255  # an uploaded file's name, UTF-8 (what file systems take)
 JOBS_LISTED = 50  # GET /v1/jobs: the caller's newest jobs
+DOCUMENTS_PAGE_DEFAULT = 100  # GET /v1/documents: documents a page when `limit` is not given
+DOCUMENTS_PAGE_MAX = 1000  # … and at most
 
 
 def question_problem(question: str) -> str | None:

@@ -234,8 +234,11 @@ class DocumentText(DocumentInfo):
 
 
 class DocumentsResponse(BaseModel):
-    documents: list[DocumentInfo]
+    documents: list[DocumentInfo] = Field(description="One page, by collection and source")
     generation: str
+    total: int = Field(description="Documents in all pages")
+    offset: int
+    next_offset: int | None = Field(description="`offset` of the next page; null on the last one")
 
 
 class CollectionInfo(BaseModel):

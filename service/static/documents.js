@@ -80,19 +80,22 @@
     return button;
   }
 
-  async function loadDocuments() {
-    let documents;
+  // documents a page (GET /v1/documents?limit=…; /documents?limit=N sets it): an archive holds far more than one screen
+  const PAGE = Math.min(1000, Math.max(1, Number(new URLSearchParams(location.search).get("limit")) || 200));
+  let nextOffset = null;
+
+  async function loadPage(offset) {
+    let page;
     try {
-      documents = (await api("/v1/documents")).documents;
+      page = await api(`/v1/documents?limit=${PAGE}&offset=${offset}`);
       show("list-error", "");
     } catch (error) {
       show("list-error", `Không tải được danh sách: ${error.message}`);
       return;
     }
     const body = $("documents").querySelector("tbody");
-    body.textContent = "";
-    documents.sort((a, b) => a.collection.localeCompare(b.collection) || a.title.localeCompare(b.title));
-    for (const doc of documents) {
+    if (offset === 0) body.textContent = "";
+    for (const doc of page.documents) {  // by collection and source, as the service lists them
       const row = document.createElement("tr");
       row.dataset.source = doc.source;
       const actions = document.createElement("td");
@@ -100,13 +103,30 @@
       row.append(cell(doc.collection), cell(doc.title, doc.source), cell(doc.date), cell(doc.format), actions);
       body.appendChild(row);
     }
-    const collections = $("collections");
-    collections.textContent = "";
-    for (const name of new Set(documents.map((d) => d.collection))) {
-      const option = document.createElement("option");
-      option.value = name;
-      collections.appendChild(option);
+    nextOffset = page.next_offset;
+    const shown = body.querySelectorAll("tr").length;
+    $("list-count").textContent = `${shown} / ${page.total} tài liệu`;
+    $("more").hidden = nextOffset === null;
+  }
+
+  async function loadCollections() {
+    let collections;
+    try {
+      collections = (await api("/v1/collections")).collections;
+    } catch (error) {
+      return;  // the list's own error says what went wrong
     }
+    const options = $("collections");
+    options.textContent = "";
+    for (const collection of collections) {
+      const option = document.createElement("option");
+      option.value = collection.name;
+      options.appendChild(option);
+    }
+  }
+
+  async function loadDocuments() {
+    await Promise.all([loadPage(0), loadCollections()]);
   }
 
   function list(title, items, className, action) {
@@ -176,6 +196,16 @@
       await follow(job);
     } catch (error) {
       show("upload-error", `Không tải lên được: ${error.message}`);
+    } finally {
+      button.disabled = false;
+    }
+  });
+
+  $("more").addEventListener("click", async () => {
+    const button = $("more");
+    button.disabled = true;
+    try {
+      if (nextOffset !== null) await loadPage(nextOffset);
     } finally {
       button.disabled = false;
     }

@@ -35,6 +35,27 @@ def test_ask_contract(client) -> None:
     assert 0 <= first["start"] < first["end"] <= text_len
 
 
+def test_documents_are_listed_a_page_at_a_time(client) -> None:
+    whole = client.get("/v1/documents").json()
+    assert whole["total"] == len(whole["documents"]) == 5 and whole["next_offset"] is None
+    order = [(d["collection"], d["source"]) for d in whole["documents"]]
+    assert order == sorted(order)
+    pages, offset = [], 0
+    while offset is not None:
+        page = client.get("/v1/documents", params={"limit": 2, "offset": offset}).json()
+        assert page["total"] == 5 and page["offset"] == offset and len(page["documents"]) <= 2
+        pages.append(page["documents"])
+        offset = page["next_offset"]
+    assert [len(p) for p in pages] == [2, 2, 1] and [d for p in pages for d in p] == whole["documents"]
+    one = whole["documents"][3]
+    assert one["chars"] == len(client.get(f"/v1/documents/{one['source']}").json()["text"]) > 0
+    beyond = client.get("/v1/documents", params={"offset": 9}).json()
+    assert beyond["documents"] == [] and beyond["total"] == 5 and beyond["next_offset"] is None
+    for bad in ({"limit": 0}, {"limit": 1001}, {"offset": -1}, {"limit": "all"}):
+        refused = client.get("/v1/documents", params=bad)
+        assert refused.status_code == 422 and next(iter(bad)) in refused.json()["error"]["message"], refused.text
+
+
 def test_refusal_is_null_with_a_message(client) -> None:
     body = client.post("/v1/ask", json={"question": "Hà Nội có bao nhiêu điểm cầu hội nghị truyền hình?"}).json()
     assert body["answer"] is None and body["message"] and body["citations"] == []

@@ -40,6 +40,7 @@ def test_upload_follow_and_delete_on_the_page(served: Served, browser: Any) -> N
     rows = page.locator("#documents tbody tr")
     rows.first.wait_for()
     assert rows.count() == 1 and "Sở Y tế tỉnh Kon Tum" in rows.first.inner_text()
+    assert page.locator("#list-count").inner_text() == "1 / 1 tài liệu" and page.locator("#more").is_hidden()
     assert ".docx" in page.locator("#files").get_attribute("accept")
 
     page.fill("#collection", "Sở Tài Chính")  # not a collection name: the server's message is shown
@@ -65,6 +66,16 @@ def test_upload_follow_and_delete_on_the_page(served: Served, browser: Any) -> N
     page.locator(f"#documents tr[data-source='{SOURCE}']").wait_for()
     page.screenshot(path=str(artifacts / "documents-page.png"), full_page=True)
     assert "Kết quả ứng dụng công nghệ thông tin của Sở Tài chính" in page.locator("#documents").inner_text()
+    assert page.locator("#list-count").inner_text() == "2 / 2 tài liệu"
+    assert page.locator("#collections option[value='so-tai-chinh']").count() == 1  # from /v1/collections
+    page.goto(served.url + "/documents?limit=1")  # a page at a time: "Xem thêm" reads the next one
+    page.locator("#list-count", has_text="1 / 2 tài liệu").wait_for()
+    first = rows.first.get_attribute("data-source")
+    page.click("#more")
+    page.locator("#list-count", has_text="2 / 2 tài liệu").wait_for()
+    assert page.locator("#more").is_hidden() and {first, SOURCE} <= set(
+        rows.evaluate_all("r => r.map(x => x.dataset.source)")
+    )
     with httpx.Client(base_url=served.url, timeout=60) as http:
         assert ask(http, LAPTOPS_QUESTION)["answer"].startswith("48 máy tính")
 

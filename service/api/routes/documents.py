@@ -2,6 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
+from indexer.store import ListedDocument
 from indexer.types import Document
 from service.api.deps import EngineDep
 from service.api.models import (
@@ -16,6 +17,7 @@ from service.api.models import (
 from service.api.principal import principal_of
 from service.api.scoping import searched_collections, visible_collections
 from service.errors import InvalidRequest, NotFound
+from service.limits import DOCUMENTS_PAGE_DEFAULT, DOCUMENTS_PAGE_MAX
 
 router = APIRouter(tags=["documents"])
 
@@ -29,6 +31,19 @@ def _info(d: Document) -> DocumentInfo:
         provinces=list(d.provinces),
         format=d.format.value,
         chars=len(d.text),
+    )
+
+
+def _listed(d: ListedDocument) -> DocumentInfo:
+    info = d.info
+    return DocumentInfo(
+        source=info.source,
+        collection=info.collection,
+        title=info.title,
+        date=info.date,
+        provinces=list(info.provinces),
+        format=d.format,
+        chars=d.chars,
     )
 
 
@@ -47,17 +62,26 @@ async def documents(
     engine: EngineDep,
     http: Request,
     collection: Annotated[list[str] | None, Query(description="Only these collections (repeat for several)")] = None,
+    limit: Annotated[int, Query(ge=1, le=DOCUMENTS_PAGE_MAX, description="Documents in this page")] = (
+        DOCUMENTS_PAGE_DEFAULT
+    ),
+    offset: Annotated[int, Query(ge=0, description="Documents skipped: the `next_offset` of the page before")] = 0,
 ) -> DocumentsResponse:
-    """The indexed reports the key sees, with their metadata."""
+    """The indexed reports the key sees, with their metadata, a page at a time by collection and source."""
     try:
         asked = collection_names(collection)
     except ValueError as exc:
         raise InvalidRequest(str(exc), "collection") from None
     scope = searched_collections(http, engine, asked, "collection")
-    docs = sorted(
-        (d for d in engine.index.store.documents() if scope is None or d.collection in scope), key=lambda d: d.source
+    total, page = engine.index.store.listing(scope, offset, limit)
+    following = offset + len(page)
+    return DocumentsResponse(
+        generation=engine.generation,
+        documents=[_listed(d) for d in page],
+        total=total,
+        offset=offset,
+        next_offset=following if following < total else None,
     )
-    return DocumentsResponse(generation=engine.generation, documents=[_info(d) for d in docs])
 
 
 @router.get(
