@@ -10,6 +10,7 @@ from enum import StrEnum
 
 import numpy as np
 
+from indexer.dense import search_dense
 from indexer.embedders import Embedder
 from indexer.reader import PublishedIndex
 from indexer.store import DocumentInfo
@@ -168,18 +169,8 @@ class HybridRetriever:
         return self.embedder.embed([question.text], EmbedKind.QUERY)[0]
 
     def dense_scores(self, query: np.ndarray, mask: np.ndarray | None, depth: int) -> dict[int, float]:
-        n = len(self._doc_of_row)
-        if mask is not None and mask.sum() <= max(2000, n // 5):
-            rows = np.flatnonzero(mask)
-            scores = np.asarray(self.index.vectors[rows]) @ query
-            order = np.argsort(-scores)[:depth]
-            return {int(rows[i]): float(scores[i]) for i in order}
-        want = min(n, depth if mask is None else depth * 4)
-        scores, rows = self.index.dense.search(query[None, :].astype(np.float32), want)
-        out = {int(r): float(s) for s, r in zip(scores[0], rows[0], strict=True) if r >= 0}
-        if mask is not None:
-            out = {r: s for r, s in out.items() if mask[r]}
-        return dict(list(out.items())[:depth])
+        scores, rows = search_dense(self.index.dense, query, depth, mask)
+        return {int(r): float(s) for s, r in zip(scores, rows, strict=True)}
 
     def lexical_scores(
         self, question: AnalyzedQuestion, mask: np.ndarray | None, dense_rows: Sequence[int] = ()

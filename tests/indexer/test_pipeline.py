@@ -212,3 +212,37 @@ def test_the_dense_index_is_not_copied_into_each_process(tmp_path: Path, monkeyp
     assert grown < 20, grown  # a private copy would add 61 MB (flat) or 100+ MB (HNSW) of private memory
     assert rows[0][0] == 123 and len(set(rows[0]) & set(expected)) >= 4 and abs(scores[0][0] - 1.0) < 1e-5
 
+
+
+@pytest.mark.parametrize("kind", ["flat", "hnsw"])
+def test_a_filtered_dense_search_gets_the_best_of_the_kept_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    """A filter's best rows come from the search itself (FAISS skips the other rows; a narrow filter exactly),
+    never from filtering the unfiltered best: here the kept rows are one in ten and none of them is among the
+    unfiltered best 40."""
+    import indexer.dense
+    from indexer.dense import DenseChoice, read_faiss, search_dense, write_dense
+
+    monkeypatch.setattr(indexer.dense, "EXACT_UP_TO", 1_000 if kind == "hnsw" else 100_000)
+    rng = np.random.default_rng(1)
+    vectors = rng.standard_normal((6_000, 384)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    query = vectors[7] + 0.05 * rng.standard_normal(384).astype(np.float32)
+    query /= np.linalg.norm(query)
+    unfiltered = np.argsort(-(vectors @ query))[:40]
+    mask = np.zeros(len(vectors), dtype=bool)
+    mask[::10] = True
+    mask[unfiltered] = False
+    expected = [int(r) for r in np.flatnonzero(mask)[np.argsort(-(vectors[mask] @ query))[:20]]]
+    choice = write_dense(tmp_path, vectors, vectors[:10])
+    assert choice.kind == kind
+    index = read_faiss(tmp_path, DenseChoice.from_manifest(choice.to_json(), 6_000))
+    for exact_up_to in (100_000, 100):  # searched exactly over the kept rows, then in the graph with a selector
+        monkeypatch.setattr(indexer.dense, "EXACT_FILTERED_UP_TO", exact_up_to)
+        scores, rows = search_dense(index, query, 20, mask)
+        assert mask[rows].all() and len(rows) == 20 and list(scores) == sorted(scores, reverse=True)
+        found = len(set(rows.tolist()) & set(expected))
+        assert found == 20 if kind == "flat" or exact_up_to > 100 else found >= 18, (exact_up_to, found)
+    scores, rows = search_dense(index, query, 5)
+    assert rows.tolist() == unfiltered[:5].tolist() or kind == "hnsw" and rows[0] == unfiltered[0]
