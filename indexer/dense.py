@@ -116,12 +116,13 @@ def search_dense(
         bits = np.packbits(mask.astype(bool, copy=False), bitorder="little")  # alive until the search returns
         selector = faiss.IDSelectorBitmap(len(mask), faiss.swig_ptr(bits))
         if not hasattr(index, "hnsw"):
-            params = faiss.SearchParameters(sel=selector)
+            params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
         elif kept <= EXACT_FILTERED_UP_TO:
-            index, params = faiss.downcast_index(index.storage), faiss.SearchParameters(sel=selector)
+            index = faiss.downcast_index(index.storage)
+            params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
         else:
             ef = min(HNSW_EF_SEARCH_FILTERED_MAX, max(index.hnsw.efSearch, k) * len(mask) / kept)
-            params = faiss.SearchParametersHNSW(sel=selector, efSearch=int(ef))
+            params = faiss.SearchParametersHNSW(sel=selector, efSearch=int(ef))  # type: ignore[attr-defined]
         k = min(k, kept)
     scores, rows = index.search(query, min(k, index.ntotal), params=params)
     del bits
