@@ -26,6 +26,9 @@ APP_NAME = "hoidap"
 # the replicas of a node): what `hoidap serve --workers N` sets for its workers.
 REPLICA_ENVIRONMENT = {"OMP_NUM_THREADS": "1", "HOIDAP_EMBED_THREADS": "1"}
 REPLICA_CPUS = 1
+# hoidap logs each request itself (service/api/observability.py): Ray's own access log would be a second,
+# per-request write in the proxy and in every replica
+RAY_LOGGING = {"log_level": "WARNING", "enable_access_log": False}
 _PATHS = ("index_dir", "corpus_dir", "database", "models_dir", "zalo_oa_token_file")
 
 
@@ -52,6 +55,7 @@ def application(settings: Settings, replicas: int) -> Any:
         name=APP_NAME,
         num_replicas=replicas,
         ray_actor_options={"num_cpus": REPLICA_CPUS, "runtime_env": {"env_vars": replica_environment(settings)}},
+        logging_config=RAY_LOGGING,
     )(serve.ingress()(HoidapReplica))
     return deployment.bind()
 
@@ -65,7 +69,8 @@ def serve_on_ray(settings: Settings, address: str, replicas: int, report: Callab
     with joined(address):
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
-        serve.start(proxy_location="HeadOnly", http_options={"host": settings.host, "port": settings.port})
+        http = {"host": settings.host, "port": settings.port}
+        serve.start(proxy_location="HeadOnly", http_options=http, logging_config=RAY_LOGGING)
         try:
             try:
                 serve.run(application(settings, replicas), name=APP_NAME, route_prefix="/", blocking=False)
