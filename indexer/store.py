@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from indexer.kinds import DocumentKind, document_kind
 from indexer.tables import Table
 from indexer.types import DEFAULT_COLLECTION, Chunk, Document, SourceFormat, embed_hash_for
 
@@ -27,7 +28,9 @@ CREATE TABLE documents (
     pages TEXT NOT NULL DEFAULT '[]',  -- [[page number, start offset], ...]
     ocr_pages TEXT NOT NULL DEFAULT '[]',
     tables TEXT NOT NULL DEFAULT '[]',  -- indexer.tables.Table.to_json() of each table
-    collection TEXT NOT NULL DEFAULT 'default'
+    collection TEXT NOT NULL DEFAULT 'default',
+    subjects TEXT,  -- JSON list of the provinces it is about; NULL: not known
+    kind TEXT NOT NULL DEFAULT 'news'  -- indexer.kinds.DocumentKind
 );
 CREATE TABLE chunks (
     row INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL UNIQUE, doc_id INTEGER NOT NULL REFERENCES documents,
@@ -93,7 +96,7 @@ def write_store(
         for doc_id, d in enumerate(documents):
             doc_ids[d.source] = doc_id
             conn.execute(
-                "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     doc_id,
                     d.source,
@@ -109,6 +112,8 @@ def write_store(
                     json.dumps(list(d.ocr_pages)),
                     json.dumps([t.to_json() for t in d.tables], ensure_ascii=False),
                     d.collection,
+                    None if d.subjects is None else json.dumps(list(d.subjects), ensure_ascii=False),
+                    d.kind.value,
                 ),
             )
         conn.executemany(
@@ -195,6 +200,8 @@ class ChunkStore:
             ocr_pages=tuple(int(n) for n in listed("ocr_pages")),
             tables=tuple(Table.from_json(t) for t in listed("tables")),
             collection=r["collection"] if "collection" in keys else DEFAULT_COLLECTION,
+            subjects=tuple(json.loads(r["subjects"])) if "subjects" in keys and r["subjects"] is not None else None,
+            kind=DocumentKind(r["kind"]) if "kind" in keys else document_kind(r["title"], r["text"]),
         )
 
     def close(self) -> None:
