@@ -83,9 +83,12 @@ def test_subjects_and_kind_are_kept_in_the_store(gazetteer: Gazetteer, tmp_path:
     doc = document(gazetteer, "BÁO CÁO\nTình hình ứng dụng CNTT tỉnh Kon Tum\n\nKon Tum có 30 đơn vị dùng thư điện tử.")
     assert doc.kind is DocumentKind.REPORT and doc.subjects == ("Kon Tum",)
     write_store(tmp_path / "store.sqlite", [doc], [])
-    read = ChunkStore(tmp_path / "store.sqlite").document("a.txt")
+    store = ChunkStore(tmp_path / "store.sqlite")
+    read = store.document("a.txt")
     assert read is not None and read.kind is DocumentKind.REPORT
     assert read.subjects == read.about == ("Kon Tum",)
+    info = store.infos()[0]  # what queries see of every document, without reading its text
+    assert info.kind is DocumentKind.REPORT and info.subjects == info.about == ("Kon Tum",)
 
 
 def test_a_store_written_before_subjects_were_kept_reads_as_before(gazetteer: Gazetteer, tmp_path: Path) -> None:
@@ -95,7 +98,10 @@ def test_a_store_written_before_subjects_were_kept_reads_as_before(gazetteer: Ga
     with sqlite3.connect(path) as conn:
         conn.execute("ALTER TABLE documents DROP COLUMN subjects")
         conn.execute("ALTER TABLE documents DROP COLUMN kind")
-    read = ChunkStore(path).document("a.txt")
+    store = ChunkStore(path)
+    read = store.document("a.txt")
     assert read is not None and read.subjects is None
     assert read.about == read.provinces == ("Kon Tum",)  # every province it names counts, as before
     assert read.kind is DocumentKind.REPORT  # the kind is read from its heading again
+    info = store.infos()[0]  # … but not for every document at load: queries then apply no news prior
+    assert info.kind is None and info.subjects is None and info.about == ("Kon Tum",)
