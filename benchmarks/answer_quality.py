@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks.eval_sets import EvalSet, prepare, question_split, removal_runs, scorer, seed_set
+from benchmarks.eval_sets import WORK, EvalSet, prepare, question_split, removal_runs, scorer, seed_set
 
 THRESHOLDS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
@@ -134,6 +134,7 @@ def main() -> None:
     parser.add_argument("--min-confidence", type=float, default=None, help="default: the fitted threshold")
     parser.add_argument("--table", action="store_true", help="print the risk–coverage table")
     parser.add_argument("--parameters", type=Path, help="a parameters file other than the fitted one")
+    parser.add_argument("--work", type=Path, default=WORK, help="where the sets and their indexes are kept")
     args = parser.parse_args()
     from indexer.embedders import make_embedder
     from indexer.gazetteer import Gazetteer
@@ -148,7 +149,11 @@ def main() -> None:
     embedder.load()
     gazetteer = Gazetteer.load()
     for name in args.sets:
-        evalset = seed_set(embedder, progress=False) if name == "seed" else prepare(name, embedder, progress=False)
+        evalset = (
+            seed_set(embedder, args.work, progress=False)
+            if name == "seed"
+            else prepare(name, embedder, args.work, progress=False)
+        )
         result = run_set(evalset, embedder, gazetteer, threshold)
         table = result.pop("risk_coverage")
         print(json.dumps(result, ensure_ascii=False), flush=True)

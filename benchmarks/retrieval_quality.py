@@ -2,7 +2,7 @@
 
     .venv/bin/python -m benchmarks.retrieval_quality alqac vimedaqa vinewsqa [--split train|test|all]
         [--dense-weights 0.4 0.5 0.6] [--rerank-weights 0.0 0.6 1.0] [--rerank-depths 50]
-        [--chunk-size 900 --chunk-overlap 150]
+        [--chunk-size 900 --chunk-overlap 150] [--folded [--folded-rerank-weights 0 0.3 1.0]]
 
 For each set: materialises it (../shared/eval/materialize.py) into /tmp/hoidap-eval/<set>, builds the index
 with the default embedder (incremental, so a second run reuses it), searches every question with top-k 100
@@ -10,7 +10,8 @@ and prints, side by side in one run, dense / BM25 / RRF / min–max weighted / h
 the zero-model `units` reranker at each weight; weight 0 = no reranking): the scorer's nDCG@10 / Recall@10 /
 MRR@10 / Recall@100.  `--split` keeps the questions of one half (benchmarks/eval_sets.py: sha1 of the id
 even = train): fusion and reranking weights are chosen on `train` and reported on `test` (see README).
-Each question is embedded once per set.
+Each question is embedded once per set.  `--folded` asks every question without its diacritics (as typed
+without a Vietnamese keyboard), reranked at the folded weight (`--folded-rerank-weights` compares several).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from indexer.gazetteer import Gazetteer
 from indexer.pipeline import Indexer
 from indexer.reader import open_index
 from indexer.types import EmbedKind
+from indexer.vietnamese import fold
 from service.rerank import RerankSettings
 from service.retrieval import Fusion, FusionSettings, RetrievalMode
 from service.search import SearchService
@@ -109,6 +111,10 @@ def main() -> None:
     parser.add_argument("--embedder", default="e5-onnx", help="embedder spec (one index per embedder and --work)")
     parser.add_argument("--chunk-size", type=int, default=ChunkerSettings().size, help="characters per passage")
     parser.add_argument("--chunk-overlap", type=int, default=ChunkerSettings().overlap)
+    parser.add_argument("--folded", action="store_true", help="ask each question without its diacritics")
+    parser.add_argument(
+        "--folded-rerank-weights", nargs="+", type=float, help="with --folded: the reranker's weights to compare"
+    )
     args = parser.parse_args()
     chunks = ChunkerSettings(size=args.chunk_size, overlap=args.chunk_overlap)
     embedder = QueryCache(make_embedder(args.embedder))
@@ -119,6 +125,8 @@ def main() -> None:
         index = open_index(index_dir, embedder.id)
         questions = [json.loads(line) for line in (target / "questions.jsonl").read_text().splitlines() if line]
         questions = [q for q in questions if args.split == "all" or question_split(str(q["id"])) == args.split]
+        if args.folded:
+            questions = [{**q, "question": fold(q["question"])} for q in questions]
         kept = {str(q["id"]) for q in questions}
         with tempfile.TemporaryDirectory() as tmp:
             qrels = Path(tmp) / "qrels.jsonl"
@@ -130,13 +138,16 @@ def main() -> None:
                 ("rrf", RetrievalMode.HYBRID, FusionSettings(fusion=Fusion.RRF), 0.0, 0),
                 ("weighted-0.5", RetrievalMode.HYBRID, FusionSettings(fusion=Fusion.WEIGHTED), 0.0, 0),
             ]
+            weights = args.rerank_weights
+            if args.folded:  # a folded question is reranked at the folded weight
+                weights = args.folded_rerank_weights or sorted({0.0, RerankSettings().folded_weight})
             for w in args.dense_weights:
-                for g in args.rerank_weights:
+                for g in weights:
                     for depth in args.rerank_depths if g else [0]:
                         label = f"zscore-{w}" + (f"+units-{g}@{depth}" if g else "")
                         variants.append((label, RetrievalMode.HYBRID, FusionSettings(dense_weight=w), g, depth))
             for label, mode, fusion, weight, depth in variants:
-                reranker, rerank = ("units", RerankSettings(depth=depth, weight=weight)) if weight else ("none", None)
+                reranker, rerank = ("units", RerankSettings(depth, weight, weight)) if weight else ("none", None)
                 service = SearchService(index, embedder, gazetteer, fusion, reranker, rerank)
                 figures = score(questions, qrels, service, mode, Path(tmp) / "results.jsonl")
                 chunking = f"c{chunks.size}-o{chunks.overlap}"

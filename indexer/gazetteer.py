@@ -140,12 +140,47 @@ class Gazetteer:
 
     def provinces_in(self, text: str, title: str = "") -> list[str]:
         """Provinces a document is about, most mentioned first (a title mention counts three times)."""
-        counts: Counter[str] = Counter()
-        for m in self.mentions(text):
-            counts[m.province] += 1
-        for m in self.mentions(title):
-            counts[m.province] += 3
+        return self.profile(text, title).provinces
+
+    def profile(self, text: str, title: str = "") -> ProvinceProfile:
+        """The provinces a document names (for the province filter) and those it is about (its subject), from
+        one pass over its text."""
+        mentions = self.mentions(text)
+        in_title = list(dict.fromkeys(m.province for m in self.mentions(title)))
+        counts: Counter[str] = Counter(m.province for m in mentions)
+        for name in in_title:
+            counts[name] += 3
         if not counts:
-            return []
+            return ProvinceProfile([], [])
         top = counts.most_common(1)[0][1]
-        return [name for name, n in counts.most_common() if n >= max(1, top * 0.25)]
+        provinces = [name for name, n in counts.most_common() if n >= max(1, top * 0.25)]
+        lede = {m.province for m in mentions if m.start < LEDE_CHARS}
+        return ProvinceProfile(provinces, subjects(counts, in_title, lede))
+
+
+# What makes a province a document's subject rather than a place it names in passing (a news item on a match in
+# Hà Nội that mentions a player from Quảng Nam is not about Quảng Nam).
+LEDE_CHARS = 400  # the opening a document's subject is named in
+SUBJECT_SHARE = 0.5  # … or its share of the document's province mentions (title mentions counted three times)
+SUBJECT_LEDE_SHARE = 0.25  # … a smaller share will do for a province the opening names
+SUBJECT_MIN_MENTIONS = 2  # and a province named once in a long text is named in passing
+
+
+@dataclass(frozen=True)
+class ProvinceProfile:
+    provinces: list[str]  # every province it names often enough to be searched under, most mentioned first
+    subjects: list[str]  # those it is about: named in its title, or a large share of its mentions
+
+
+def subjects(counts: Counter[str], in_title: list[str], lede: set[str]) -> list[str]:
+    """The provinces a document is about: those its title names; else those with at least half of its province
+    mentions, or a quarter when its opening names them too, and named more than once."""
+    total = sum(counts.values())
+    out = list(in_title)
+    for name, n in counts.most_common():
+        if name in out or n < SUBJECT_MIN_MENTIONS:
+            continue
+        share = n / total
+        if share >= SUBJECT_SHARE or (name in lede and share >= SUBJECT_LEDE_SHARE):
+            out.append(name)
+    return out

@@ -10,8 +10,9 @@ from pathlib import Path
 from indexer.errors import IndexLoadError
 
 SCHEMA_VERSION = 1
-# Bump when loading, cleaning or normalisation change the stored text: every document is then re-read.
-PIPELINE_VERSION = "2026.11-4"  # 4: pages, tables as data, OCR
+# Bump when loading, cleaning or normalisation change the stored text, or what is kept about a document: every
+# document is then re-read (its unchanged passages are not re-embedded).
+PIPELINE_VERSION = "2026.11-5"  # 4: pages, tables as data, OCR; 5: subject provinces and kind of each document
 MANIFEST_NAME = "manifest.json"
 
 

@@ -1,4 +1,5 @@
-"""Build a Document from what a loader read: normalise, take the date, clean, find title and provinces."""
+"""Build a Document from what a loader read: normalise, take the date, clean, find title, provinces (those named
+and those it is about) and kind."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from indexer.clean import clean_text
 from indexer.dates import date_line_kind, publication_date
 from indexer.errors import SkipFile
 from indexer.gazetteer import Gazetteer
+from indexer.kinds import document_kind
 from indexer.normalize import normalize_query, normalize_text
 from indexer.tables import PAGE_MARK, TABLE_MARK, RawTable, Table, TableText, place_rows, structure
 from indexer.types import Document, RawDocument
@@ -94,6 +96,7 @@ def build_document(source: str, raw: RawDocument, sha256: str, size: int, gazett
         raise SkipFile("no report text left after removing page chrome")
     title = normalize_query(raw.title) if raw.title else None
     title = title or _title_from_lines(text.split("\n")) or _title_from_source(source)
+    places = gazetteer.profile(text, title)
     return Document(
         source=source,
         title=title,
@@ -101,10 +104,12 @@ def build_document(source: str, raw: RawDocument, sha256: str, size: int, gazett
         sha256=sha256,
         format=raw.format,
         date=date,
-        provinces=tuple(gazetteer.provinces_in(text, title)),
+        provinces=tuple(places.provinces),
         encoding=raw.encoding,
         size=size,
         pages=pages,
         ocr_pages=raw.ocr_pages,
         tables=tables,
+        subjects=tuple(places.subjects),
+        kind=document_kind(title, text),
     )

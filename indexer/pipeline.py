@@ -184,14 +184,19 @@ class Indexer:
         old_units: dict[str, list[UnitRecord]] = defaultdict(list)
         old_chunk_rows: dict[str, int] = {}
         old_unit_rows: dict[str, int] = {}
+        # vectors are found by the hash of what was embedded, also for documents read again after a change of
+        # processing (same embedder: _previous refuses another); --rebuild embeds its collection afresh
+        reuse_vectors = previous is not None and not scope.rebuild
         if previous is not None:
             for stored in previous.store.all_chunks():
                 if stored.chunk.source in kept:
                     old_chunks[stored.chunk.source].append((stored.chunk, stored.embed_hash))
+                if stored.chunk.source in kept or reuse_vectors:
                     old_chunk_rows[stored.embed_hash] = stored.row
             for unit in previous.store.all_units():
                 if unit.source in kept:
                     old_units[unit.source].append((unit.source, unit.start, unit.end, unit.embed_hash))
+                if unit.source in kept or reuse_vectors:
                     old_unit_rows[unit.embed_hash] = unit.row
         documents: list[Document] = list(carried)
         chunks: list[tuple[Chunk, str]] = [c for d in carried for c in old_chunks[d.source]]

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from indexer.kinds import DocumentKind, document_kind
 from indexer.tables import Table
 from indexer.types import DEFAULT_COLLECTION, Chunk, Document, SourceFormat, embed_hash_for
 
@@ -27,7 +28,9 @@ CREATE TABLE documents (
     pages TEXT NOT NULL DEFAULT '[]',  -- [[page number, start offset], ...]
     ocr_pages TEXT NOT NULL DEFAULT '[]',
     tables TEXT NOT NULL DEFAULT '[]',  -- indexer.tables.Table.to_json() of each table
-    collection TEXT NOT NULL DEFAULT 'default'
+    collection TEXT NOT NULL DEFAULT 'default',
+    subjects TEXT,  -- JSON list of the provinces it is about; NULL: not known
+    kind TEXT NOT NULL DEFAULT 'news'  -- indexer.kinds.DocumentKind
 );
 CREATE TABLE chunks (
     row INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL UNIQUE, doc_id INTEGER NOT NULL REFERENCES documents,
@@ -53,6 +56,13 @@ class DocumentInfo:
     date: str | None
     provinces: tuple[str, ...]
     collection: str
+    subjects: tuple[str, ...] | None = None  # the provinces it is about; None: a store that did not keep them
+    kind: DocumentKind | None = None  # report, plan, decision or news; None: a store that did not keep it
+
+    @property
+    def about(self) -> tuple[str, ...]:
+        """The provinces it is about (those it names, for a store from before subjects were kept)."""
+        return self.provinces if self.subjects is None else self.subjects
 
 
 @dataclass(frozen=True)
@@ -102,7 +112,7 @@ def write_store(
         for doc_id, d in enumerate(documents):
             doc_ids[d.source] = doc_id
             conn.execute(
-                "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     doc_id,
                     d.source,
@@ -118,6 +128,8 @@ def write_store(
                     json.dumps(list(d.ocr_pages)),
                     json.dumps([t.to_json() for t in d.tables], ensure_ascii=False),
                     d.collection,
+                    None if d.subjects is None else json.dumps(list(d.subjects), ensure_ascii=False),
+                    d.kind.value,
                 ),
             )
         conn.executemany(
@@ -154,10 +166,10 @@ def documents_of_collection(path: Path, collection: str) -> dict[str, str]:
 class ChunkStore:
     """Read side of a published store (read-only, safe to share between threads).
 
-    What every query needs about every document (`DocumentInfo`: source, title, date, provinces, collection)
-    is held in memory; a document's text, pages and tables are read when a hit or an answer needs them and
-    kept for the `DOCUMENT_CACHE` most recent documents — at a million passages the texts alone would not
-    fit in a serving process's memory budget.
+    What every query needs about every document (`DocumentInfo`: source, title, date, provinces, collection,
+    the provinces it is about and its kind) is held in memory; a document's text, pages and tables are read
+    when a hit or an answer needs them and kept for the `DOCUMENT_CACHE` most recent documents — at a million
+    passages the texts alone would not fit in a serving process's memory budget.
     """
 
     DOCUMENT_CACHE = 2048
@@ -168,10 +180,21 @@ class ChunkStore:
         self._conn.row_factory = sqlite3.Row
         columns = {r[1] for r in self._conn.execute("PRAGMA table_info(documents)")}
         collection = "collection" if "collection" in columns else f"'{DEFAULT_COLLECTION}'"
+        subjects = "subjects" if "subjects" in columns else "NULL"  # a store from before they were kept
+        kind = "kind" if "kind" in columns else "NULL"
         self._infos: dict[int, DocumentInfo] = {
-            r[0]: DocumentInfo(r[1], r[2], r[3], tuple(json.loads(r[4])), r[5])
+            r[0]: DocumentInfo(
+                r[1],
+                r[2],
+                r[3],
+                tuple(json.loads(r[4])),
+                r[5],
+                None if r[6] is None else tuple(json.loads(r[6])),
+                None if r[7] is None else DocumentKind(r[7]),
+            )
             for r in self._conn.execute(
-                f"SELECT doc_id, source, title, date, provinces, {collection} FROM documents ORDER BY doc_id"
+                f"SELECT doc_id, source, title, date, provinces, {collection}, {subjects}, {kind} FROM documents "
+                "ORDER BY doc_id"
             )
         }
         self._doc_ids = {info.source: i for i, info in self._infos.items()}
@@ -204,6 +227,8 @@ class ChunkStore:
             ocr_pages=tuple(int(n) for n in listed("ocr_pages")),
             tables=tuple(Table.from_json(t) for t in listed("tables")),
             collection=r["collection"] if "collection" in keys else DEFAULT_COLLECTION,
+            subjects=tuple(json.loads(r["subjects"])) if "subjects" in keys and r["subjects"] is not None else None,
+            kind=DocumentKind(r["kind"]) if "kind" in keys else document_kind(r["title"], r["text"]),
         )
 
     def close(self) -> None:

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from indexer.kinds import DocumentKind
 from indexer.tables import RawTable, Table
 
 DEFAULT_COLLECTION = "default"  # where documents go when no collection is named (one index for everyone)
@@ -68,13 +69,21 @@ class Document:
     sha256: str  # of the file's bytes
     format: SourceFormat
     date: str | None = None  # report/publication date, ISO "YYYY-MM-DD"
-    provinces: tuple[str, ...] = ()  # provinces the document is about, most salient first
+    provinces: tuple[str, ...] = ()  # provinces the document names (the province filter), most salient first
     encoding: str | None = None
     size: int = 0
     pages: tuple[tuple[int, int], ...] = ()  # (page number, offset in text where it starts), for paged formats
     ocr_pages: tuple[int, ...] = ()  # pages read by OCR
     tables: tuple[Table, ...] = ()  # with the offsets of their row lines in text
     collection: str = DEFAULT_COLLECTION
+    # the provinces it is about (indexer/gazetteer.py `subjects`); None: read from an index that did not keep them
+    subjects: tuple[str, ...] | None = None
+    kind: DocumentKind = DocumentKind.NEWS  # report, plan, decision or news (indexer/kinds.py)
+
+    @property
+    def about(self) -> tuple[str, ...]:
+        """The provinces it is about (those it names, for an index from before subjects were kept)."""
+        return self.provinces if self.subjects is None else self.subjects
 
     def page_at(self, offset: int) -> int | None:
         """The page an offset of the text is on (None for formats without pages)."""

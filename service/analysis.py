@@ -172,6 +172,11 @@ class AnalyzedQuestion:
     english_terms: tuple[tuple[str, ...], ...] = ()
     english_topic: tuple[str, ...] = ()
     places: tuple[str, ...] = ()  # places below the province it names ("Krông Pắc"), each a mention of its province
+    # The question and `lexical` without the provinces it names: what is matched when they are a filter already
+    # (every passage then belongs to a document naming them, and a news item that repeats the name would
+    # outscore a report on what was asked)
+    unnamed: str = ""
+    lexical_unnamed: str = ""
 
     @property
     def province(self) -> str | None:
@@ -227,6 +232,14 @@ class QuestionAnalyzer:
         language = detect_language(without_names)
         years = tuple(sorted({int(y) for y in _YEAR.findall(text)}))
         lexical, focus = text, ""
+        provinces_only = [m for m in mentions if not m.place]  # places below a province say more than the filter
+        unnamed = " ".join(
+            "".join(
+                text[(provinces_only[i - 1].end if i else 0) : (m.start if m else len(text))]
+                for i, m in enumerate([*provinces_only, None])
+            ).split()
+        )
+        lexical_unnamed = unnamed
         english_terms: tuple[tuple[str, ...], ...] = ()
         english_topic: tuple[str, ...] = ()
         if language is Language.EN:
@@ -235,7 +248,9 @@ class QuestionAnalyzer:
             topic_groups = self.glossary.groups(topic.group(1)) if topic else []
             english_topic = topic_groups[0] if topic_groups else ()
             # Vietnamese terms for the English words, joined by a function word so no pair spans two terms.
-            lexical = " và ".join([*self.glossary.translate(text), *names, *map(str, years)])
+            terms = self.glossary.translate(text)
+            lexical = " và ".join([*terms, *names, *map(str, years)])
+            lexical_unnamed = " và ".join([*terms, *map(str, years)])
             asked = re.search(r"how (?:many|much) ((?:[\w-]+ ?){1,3})", text, re.IGNORECASE)
             focus = " và ".join(self.glossary.translate(asked.group(1))) if asked else ""
         return AnalyzedQuestion(
@@ -250,4 +265,6 @@ class QuestionAnalyzer:
             english_terms=english_terms,
             english_topic=english_topic,
             places=tuple(dict.fromkeys(m.place for m in mentions if m.place)),
+            unnamed=unnamed,
+            lexical_unnamed=lexical_unnamed,
         )

@@ -28,6 +28,10 @@ if TYPE_CHECKING:
 class RerankSettings:
     depth: int = 50  # fused passages the reranker sees
     weight: float = 1.0  # its standardised relevance against the standardised fused score (chosen on train, README)
+    # … for a question typed without diacritics, whose vector (and so its sentences' cosines) is far less sure than
+    # the folded BM25 side: standardising that flat, noisy relevance undid clear lexical matches.  Chosen on the
+    # train halves asked without diacritics (retrieval_quality --folded): nDCG@10 falls with every weight above 0.
+    folded_weight: float = 0.0
 
 
 class Reranker(Protocol):

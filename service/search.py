@@ -99,7 +99,7 @@ class SearchService:
         explicit = explicit or ExplicitFilters()
         analysis = self.analyzer.analyze(question)
         filters, scopes = self.filters_for(analysis, explicit)
-        vector = self.retriever.embed_query(analysis) if mode is not RetrievalMode.LEXICAL else None
+        vector = self.retriever.embed_query(analysis, filters) if mode is not RetrievalMode.LEXICAL else None
         hits = self.retriever.search(analysis, top_k, filters, mode, vector)
         if not hits and filters.keep_undated:  # an inferred year was too strict: drop it
             filters = replace(filters, date_from=None, date_to=None, keep_undated=False)

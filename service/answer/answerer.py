@@ -23,7 +23,7 @@ from service.answer.spans import RuleSpans, SpanExtractor
 from service.answer.table_cells import Cell, TableCells, YearNotCovered
 from service.answer.terms import QuestionTerms, question_terms
 from service.answer.types import Answer, Candidate, Outcome, Scored
-from service.answer.verification import Coverage, Disagreement, Verifier
+from service.answer.verification import Coverage, Disagreement, Verifier, about_asked_provinces
 from service.search import SearchOutcome
 
 NOT_SAID = "Các báo cáo không nêu thông tin này (the reports do not say)."
@@ -115,7 +115,11 @@ class Answerer:
         q = outcome.analysis
         hits = outcome.hits
         terms = self.terms(outcome)
-        found = candidate_stage.collect(outcome, self.candidate_hits)
+        found = [
+            c
+            for c in candidate_stage.collect(outcome, self.candidate_hits)
+            if about_asked_provinces(q, c, self.gazetteer)
+        ]
         matrix = features(q, terms, found, self.numbers, self.parameters.spans)
         ranked = self.scorer.rank(found, matrix)
         trace = Trace(Answer(None, None, []), terms, found, matrix, ranked)

@@ -8,7 +8,7 @@ from service.retrieval import Hit
 
 def cite(hit: Hit, start: int, end: int, text: str) -> Citation:
     """A passage of the hit's document (its chunk, or a sentence of it) as a citation, with its page, whether
-    OCR read it, and the table it is a row of."""
+    OCR read it, the table it is a row of, and what the document is (its kind and the provinces it is about)."""
     document = hit.document
     page = document.page_at(start)
     table = next((t.caption or None for t in document.tables_between(start, end) if t.start <= start), None)
@@ -24,6 +24,8 @@ def cite(hit: Hit, start: int, end: int, text: str) -> Citation:
         page,
         page is not None and page in document.ocr_pages,
         table,
+        document.kind.value,
+        document.about,
     )
 
 

@@ -117,6 +117,8 @@ class Cell:
             page,
             self.table.ocr or (page is not None and page in self.document.ocr_pages),
             self.table.caption or None,
+            self.document.kind.value,
+            self.document.about,
         )
 
 

@@ -22,6 +22,8 @@ class Citation:
     page: int | None = None  # the page the passage is on (paged formats: PDF, scans)
     ocr: bool = False  # read from a scanned page by OCR
     table: str | None = None  # the caption of the table the passage is a row of
+    document_kind: str = "news"  # what the cited document is: report, plan, decision or news (indexer/kinds.py)
+    about: tuple[str, ...] = ()  # the provinces the cited document is about
 
 
 class Outcome(StrEnum):

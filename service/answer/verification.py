@@ -1,6 +1,7 @@
 """Verification: does the chosen answer speak of what was asked?  The reports must hold the question's terms
 (else: not covered), and a figure must be of the counted thing, the unit and the year the question asks for
-(else: refused with what the reports do hold)."""
+(else: refused with what the reports do hold); a candidate must come from a document about the province asked
+(or name it itself)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import re
 from dataclasses import dataclass, replace
 from enum import Enum
 
+from indexer.gazetteer import Gazetteer
 from service import phrases
 from service.analysis import AnalyzedQuestion, Language, QuestionKind
 from service.answer.numbers import number_unit
@@ -107,6 +109,16 @@ class Verifier:
             if held is not None and held is not terms.unit:
                 return Disagreement(UNIT_NAMES.get(terms.unit, terms.unit.value), phrase.text, "unit", c)
         return None
+
+
+def about_asked_provinces(q: AnalyzedQuestion, c: Candidate, gazetteer: Gazetteer) -> bool:
+    """May a candidate answer for the provinces the question asks about?  Its document must be about one of them
+    (indexer/gazetteer.py `subjects`), or its own sentence name one: a news item that names Quảng Nam in passing
+    does not answer a question about Quảng Nam, a national list's line "Quảng Nam: 19 điểm cầu" does."""
+    wanted = set(q.searched_provinces)
+    if not wanted or wanted.intersection(c.hit.document.about):
+        return True
+    return any(m.province in wanted for m in gazetteer.mentions(c.text))
 
 
 def _stated_numbers(text: str) -> set[str]:

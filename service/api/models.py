@@ -89,6 +89,10 @@ class Citation(BaseModel):
     page: int | None = Field(None, description="The page the passage is on (PDF and scanned files)")
     ocr: bool = Field(False, description="The passage was read from a scanned page by OCR")
     table: str | None = Field(None, description="The caption of the table the passage is a row of")
+    document_kind: Literal["report", "plan", "decision", "news"] = Field(
+        "news", description="What the cited document is, from its heading and title"
+    )
+    about: list[str] = Field([], description="The provinces the cited document is about, not those it only names")
 
 
 class QueryInfo(BaseModel):
@@ -170,7 +174,7 @@ def answer_of(body: dict[str, object]) -> Answer:
     return Answer(
         reply.answer,
         reply.evidence,
-        [AnswerCitation(**c.model_dump()) for c in reply.citations],
+        [AnswerCitation(**(c.model_dump() | {"about": tuple(c.about)})) for c in reply.citations],
         reply.message,
         reply.notes,
         reply.confidence,

@@ -96,6 +96,24 @@ def test_an_unchanged_corpus_opens_no_index_and_loads_no_model(
         run(corpus_copy, index_dir, HashEmbedder())
 
 
+def test_a_new_pipeline_version_reads_every_document_again_but_embeds_nothing_unchanged(
+    corpus_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index_dir = tmp_path / "index"
+    first = run(corpus_copy, index_dir)
+    monkeypatch.setattr("indexer.pipeline.PIPELINE_VERSION", "a later version")
+    embedder = HashEmbedder()
+    again = run(corpus_copy, index_dir, embedder)
+    assert again.published and sorted(again.updated) == sorted(first.added) and not again.unchanged
+    assert embedder.embedded == 0 and again.embedded_chunks == 0  # the same texts: their vectors are found by hash
+    index = open_index(index_dir)
+    fresh = HashEmbedder().embed([c.chunk.embed_text for c in index.store.all_chunks()], EmbedKind.PASSAGE)
+    assert np.allclose(np.asarray(index.vectors), fresh, atol=1e-6)
+    rebuilt = HashEmbedder()
+    Indexer(rebuilt, progress=False).run(corpus_copy, index_dir, rebuild=True)
+    assert rebuilt.embedded == first.chunks + index.manifest.counts["units"]  # --rebuild embeds afresh
+
+
 def test_old_generations_are_collected(corpus_copy: Path, tmp_path: Path) -> None:
     index_dir = tmp_path / "index"
     for i in range(4):

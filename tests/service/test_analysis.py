@@ -47,3 +47,25 @@ def test_provinces_short_forms_and_merger(analyzer: QuestionAnalyzer) -> None:
     assert "Kon Tum" in (today.provinces[0].note or "")
     assert analyzer.analyze("Kon Tum có bao nhiêu máy chủ?").searched_provinces == ("Kon Tum",)
     assert analyzer.analyze("Năm 2012 có bao nhiêu đơn vị?").years == (2012,)
+
+
+@pytest.mark.parametrize(
+    ("question", "unnamed", "lexical_unnamed"),
+    [
+        ("Quảng Nam có bao nhiêu điểm cầu?", "có bao nhiêu điểm cầu?", "có bao nhiêu điểm cầu?"),
+        ("quang nam co bao nhieu diem cau", "co bao nhieu diem cau", "co bao nhieu diem cau"),
+        ("Ở tỉnh Kon Tum, bao nhiêu xã có máy tính?", "Ở tỉnh , bao nhiêu xã có máy tính?", None),
+        # a place below the province says more than the province filter: it stays
+        ("Huyện Krông Pắc có bao nhiêu máy tính?", "Huyện Krông Pắc có bao nhiêu máy tính?", None),
+        ("How many video-conference points does Quảng Nam have?", "How many video-conference points does have?", None),
+    ],
+)
+def test_the_question_without_the_provinces_it_names(
+    analyzer: QuestionAnalyzer, question: str, unnamed: str, lexical_unnamed: str | None
+) -> None:
+    """What is matched when the provinces are a filter already: the question without their names."""
+    analysis = analyzer.analyze(question)
+    assert analysis.unnamed == unnamed
+    if lexical_unnamed is not None:
+        assert analysis.lexical_unnamed == lexical_unnamed
+    assert all(p not in analysis.lexical_unnamed for p in analysis.searched_provinces)

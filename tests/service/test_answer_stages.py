@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from indexer.gazetteer import Gazetteer
+from indexer.metadata import build_document
+from indexer.store import Unit
+from indexer.types import Chunk, Document, RawDocument, SourceFormat
 from service import phrases
 from service.analysis import QuestionAnalyzer
 from service.answer.confidence import CONFIDENCE_FEATURES, LogisticCalibrator
@@ -27,12 +31,13 @@ from service.answer.parameters import (
 from service.answer.scoring import LinearScorer
 from service.answer.spans import asks_condition, clause_span, phrase_span, sides_span
 from service.answer.terms import QuestionTerms, UnitClass, WhKind, asked_unit, question_terms, question_word
-from service.answer.types import Answer, Citation, Outcome, Phrase
-from service.answer.verification import counted_agrees
+from service.answer.types import Answer, Candidate, Citation, Outcome, Phrase
+from service.answer.verification import about_asked_provinces, counted_agrees
 from service.chat.memory import ConversationMemory
 from service.formatting.slack import slack_message
 from service.formatting.text import plain_text
 from service.formatting.zalo import zalo_text
+from service.retrieval import Hit
 
 
 @pytest.fixture(scope="module")
@@ -275,3 +280,35 @@ def test_the_counted_word_after_a_number_decides(analyzer: QuestionAnalyzer) -> 
     assert found is not None and found.mention.text == "14"
     found = NumberReader(NumberWeights(counted_word=0.0)).best(text, q, terms_of(analyzer, question))
     assert found is not None and found.mention.text == "12"  # what the word after the number decided
+
+
+def test_a_province_question_is_answered_from_a_document_about_it_or_a_sentence_naming_it(
+    analyzer: QuestionAnalyzer,
+) -> None:
+    """Verification: a news item that names Quảng Nam in passing (its subject is Hà Nội) does not answer a question
+    about Quảng Nam — unless the sentence itself names Quảng Nam, as a national list's line does."""
+    gazetteer = Gazetteer.load()
+    text = (
+        "Đội bóng thủ đô thắng trận mở màn\n\nChiều qua tại sân Hàng Đẫy, Hà Nội thắng 2-0. Hà Nội có 19 cầu thủ. "
+        "Cổ động viên Hà Nội đến sân rất đông. Tiền đạo sinh ra ở Quảng Nam ghi bàn thứ hai."
+    )
+    news = build_document("news.txt", RawDocument(text, SourceFormat.TEXT), "-", len(text), gazetteer)
+    assert "Quảng Nam" in news.provinces and "Quảng Nam" not in news.about
+
+    def candidate(sentence: str, document: Document = news) -> Candidate:
+        start = document.text.index(sentence)
+        chunk = Chunk(document.source, 0, 0, len(document.text), document.text)
+        unit = Unit(0, document.source, start, start + len(sentence), sentence)
+        return Candidate(unit, Hit(0, chunk, document, 1.0, 1.0, 1.0), 0, 0.9)
+
+    asked = analyzer.analyze("Quảng Nam có bao nhiêu cầu thủ?")
+    assert not about_asked_provinces(asked, candidate("Hà Nội có 19 cầu thủ."), gazetteer)
+    assert about_asked_provinces(asked, candidate("Tiền đạo sinh ra ở Quảng Nam ghi bàn thứ hai."), gazetteer)
+    assert about_asked_provinces(
+        analyzer.analyze("Hà Nội có bao nhiêu cầu thủ?"), candidate("Hà Nội có 19 cầu thủ."), gazetteer
+    )
+    assert about_asked_provinces(
+        analyzer.analyze("Có bao nhiêu cầu thủ?"), candidate("Hà Nội có 19 cầu thủ."), gazetteer
+    )
+    old = replace(news, subjects=None)  # an index from before subjects were kept: every province named counts
+    assert about_asked_provinces(asked, candidate("Hà Nội có 19 cầu thủ.", old), gazetteer)

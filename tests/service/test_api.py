@@ -28,6 +28,8 @@ def test_ask_contract(client) -> None:
     first = body["citations"][0]
     assert first["source"] == "quang-nam-2012-may-vi-tinh-co-quan-nha-nuoc.txt"
     assert set(first) >= {"source", "title", "chunk_id", "start", "end", "text", "score", "date"}
+    # what the cited document is: a portal's news item, about Quảng Nam (indexer/kinds.py, gazetteer subjects)
+    assert first["document_kind"] == "news" and first["about"] == ["Quảng Nam"]
     assert body["query"]["language"] == "vi" and body["query"]["province"] == "Quảng Nam"
     assert body["query"]["kind"] == "count" and body["took_ms"] > 0
     documents = {d["source"]: d for d in client.get("/v1/documents").json()["documents"]}

@@ -176,3 +176,27 @@ def test_passages_past_the_reranked_ones_keep_their_fused_order(seed_engine) -> 
     after = [h.row for h in reranked.search(question, 8).hits]
     before = [h.row for h in plain.search(question, 8).hits]
     assert len(before) == 8 and set(after[:2]) == set(before[:2]) and after[2:] == before[2:]
+
+
+def test_priors_of_what_a_document_is_about(seed_engine) -> None:
+    """A passage of a document that names an asked province but is not about it is weighed by `named_in_passing`;
+    a news item's by `news_prior` (indexer/kinds.py); without a province asked the scores stay as they are."""
+    retriever = seed_engine.search_service.retriever
+    store = seed_engine.index.store
+    doc_ids = {info.source: doc_id for doc_id, info in store.infos().items()}
+    row = {source: int(np.flatnonzero(store.doc_of_row == doc_id)[0]) for source, doc_id in doc_ids.items()}
+    report, news, other = row[KT], row["kon-tum-thieu-can-bo-chuyen-trach-cntt.txt"], row[QN]
+    kinds = {source: store.infos()[doc_id].kind for source, doc_id in doc_ids.items()}
+    assert kinds[KT] == "report" and kinds["kon-tum-thieu-can-bo-chuyen-trach-cntt.txt"] == kinds[QN] == "news"
+    assert "Kon Tum" in store.infos()[doc_ids[KT]].about and "Kon Tum" not in store.infos()[doc_ids[QN]].about
+    settings = retriever.settings
+    assert settings.named_in_passing < 1 and settings.news_prior < 1
+    scores = {report: 0.9, news: 0.9, other: 0.9}
+    assert retriever.priors(scores, ()) == scores
+    asked = retriever.priors(scores, ("Kon Tum",))
+    assert asked[report] == 0.9
+    assert asked[news] == pytest.approx(0.9 * settings.news_prior)
+    assert asked[other] == pytest.approx(0.9 * settings.news_prior * settings.named_in_passing)
+    # a province no document is about: every passage names it in passing at most
+    nobody = retriever.priors({report: 0.9}, ("Hà Nội",))
+    assert nobody[report] == pytest.approx(0.9 * settings.named_in_passing)
