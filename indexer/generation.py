@@ -27,6 +27,7 @@ class GenerationContent:
     units: Sequence[UnitRecord]  # unit i is unit row i
     vectors: np.ndarray  # row i: chunk i
     unit_vectors: np.ndarray  # row i: unit i
+    unit_vectors_way: str = "separate"  # how the unit vectors were made (indexer/vectors.py UnitVectors)
 
 
 def write_generation(
@@ -59,6 +60,7 @@ def write_generation(
         files=files,
         collections=dict(sorted(collections.items())),
         dense=dense.to_json(),
+        unit_vectors=content.unit_vectors_way,
     )
     (staging / MANIFEST_NAME).write_text(manifest.to_json(), encoding="utf-8")
     return manifest

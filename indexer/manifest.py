@@ -31,6 +31,7 @@ class Manifest:
     collections: dict[str, str] = field(default_factory=dict)
     # the FAISS index chosen for this size (indexer.dense.DenseChoice); {}: a generation from before the choice
     dense: dict[str, object] = field(default_factory=dict)
+    unit_vectors: str = "separate"  # how answer units got their vectors (indexer/vectors.py)
 
     @property
     def embedder_id(self) -> str:

@@ -45,6 +45,15 @@ from indexer.types import (
     check_collection,
     embed_hash_for,
 )
+from indexer.vectors import (
+    DEFAULT_UNIT_VECTORS,
+    Host,
+    SpanEmbedder,
+    UnitVectors,
+    effective_mode,
+    hosts_in,
+    late_hash,
+)
 
 __all__ = ["DEFAULT_MAX_FILE_BYTES", "Indexer", "StageTimer", "scan_corpus", "skip_reason"]  # scan_corpus: tests
 
@@ -62,9 +71,11 @@ class Indexer:
         progress: bool = True,
         ocr: Ocr | None = None,
         on_progress: ProgressHook | None = None,
+        unit_vectors: UnitVectors = DEFAULT_UNIT_VECTORS,
     ) -> None:
         """`ocr`: how scanned pages are read (default: Tesseract with its cache in `<index_dir>/ocr-cache`);
-        `on_progress(stage, fraction)`: told how far a run is (see indexer/corpus.py STAGE_SPANS)."""
+        `on_progress(stage, fraction)`: told how far a run is (see indexer/corpus.py STAGE_SPANS);
+        `unit_vectors`: how answer units get their vectors (indexer/vectors.py)."""
         self.embedder = embedder
         self.given_ocr = ocr
         self.ocr: Ocr | None = ocr
@@ -73,6 +84,7 @@ class Indexer:
         self.max_file_bytes = max_file_bytes
         self.batch_size = batch_size
         self.progress = progress
+        self.unit_vectors = effective_mode(UnitVectors(unit_vectors), embedder)
         self.timer = StageTimer()
         self.report = Progress(on_progress)
 
@@ -201,6 +213,7 @@ class Indexer:
         documents: list[Document] = list(carried)
         chunks: list[tuple[Chunk, str]] = [c for d in carried for c in old_chunks[d.source]]
         units: list[UnitRecord] = [u for d in carried for u in old_units[d.source]]
+        hosts: dict[int, Host] = {}  # late: unit position -> where in which chunk (of `chunks`) it is pooled from
         reusable = {src: d.sha256 for src, d in old_docs.items()} if reuse_documents else {}
         ocred_before = self.ocr.pages_ocred if self.ocr is not None else 0
         for outcome in self._outcomes(files, reusable):
@@ -213,8 +226,9 @@ class Indexer:
             elif outcome.state is FileState.PROCESSED and outcome.document is not None:
                 document = replace(outcome.document, collection=scope.collection)
                 documents.append(document)
+                first_chunk = len(chunks)
                 chunks.extend((c, embed_hash_for(c.embed_text)) for c in outcome.chunks)
-                units.extend((source, a, b, unit_hash(document.text[a:b])) for a, b in outcome.spans)
+                self._add_units(units, hosts, document, outcome, first_chunk, chunks)
                 summary.notes.extend(f"{source}: {note}" for note in outcome.notes)
                 (summary.updated if source in old_docs else summary.added).append(source)
             else:
@@ -241,6 +255,7 @@ class Indexer:
             previous,
             old_chunk_rows,
             old_unit_rows,
+            hosts,
             summary,
         )
         self.report("writing")
@@ -284,6 +299,29 @@ class Indexer:
         for source, path in deferred:
             yield processor.outcome(source, path, None, defer_ocr=False)
 
+    def _add_units(
+        self,
+        units: list[UnitRecord],
+        hosts: dict[int, Host],
+        document: Document,
+        outcome: FileOutcome,
+        first_chunk: int,
+        chunks: list[tuple[Chunk, str]],
+    ) -> None:
+        """The answer units of a document read in this run, hashed by what makes their vectors (indexer/vectors.py);
+        late: where each one is pooled from, recorded in `hosts`."""
+        source = outcome.source
+        if self.unit_vectors is UnitVectors.SEPARATE:
+            units.extend((source, a, b, unit_hash(document.text[a:b])) for a, b in outcome.spans)
+            return
+        for (a, b), host in zip(outcome.spans, hosts_in(outcome.chunks, outcome.spans), strict=True):
+            if host is None:
+                units.append((source, a, b, unit_hash(document.text[a:b])))
+                continue
+            chunk = first_chunk + host.chunk
+            hosts[len(units)] = Host(chunk, host.start, host.end)
+            units.append((source, a, b, late_hash(chunks[chunk][1], host.start, host.end)))
+
     def _run_ocr(self, jobs: list[OcrJob]) -> None:
         if jobs:
             assert self.ocr is not None
@@ -298,17 +336,38 @@ class Indexer:
         previous: PublishedIndex | None,
         old_chunk_rows: dict[str, int],
         old_unit_rows: dict[str, int],
+        hosts: dict[int, Host],
         summary: IndexSummary,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Vectors for the (text, hash) items of chunks and answer units: reused from the previous generation
         by hash, the others embedded, chunks first and then units, each longest first (similar lengths batch
         together, and the bar's estimate is pessimistic, not rosy).  Chunks and units are never in one batch:
         the int8 model quantises its activations with one scale per batch, so a batch's company changes its
-        vectors (by up to 0.01), and the answerer is fitted on vectors made this way."""
+        vectors (by up to 0.01), and the answerer is fitted on vectors made this way.
+        Late (`hosts` says where): the units are pooled from their chunks' passes, and only the units no chunk
+        holds are embedded on their own; a reused chunk that hosts a unit to embed is encoded again for it."""
         self.embedder.load()
         chunk_vectors, chunk_todo = self._reused(chunk_items, previous.vectors if previous else None, old_chunk_rows)
         unit_vectors, unit_todo = self._reused(unit_items, previous.unit_vectors if previous else None, old_unit_rows)
         summary.embedded_chunks = len(chunk_todo)
+        if self.unit_vectors is UnitVectors.LATE:
+            hosted: dict[int, list[int]] = defaultdict(list)
+            for u in unit_todo:
+                if u in hosts:
+                    hosted[hosts[u].chunk].append(u)
+            passes = sorted(set(chunk_todo) | set(hosted), key=lambda c: -len(chunk_items[c][0]))
+            spans = [[(hosts[u].start, hosts[u].end) for u in hosted.get(c, [])] for c in passes]
+            with self.timer.stage("embed"):
+                vectors, pooled = self._embed_spans([chunk_items[c][0] for c in passes], spans, "embedding")
+            fresh, made = set(chunk_todo), set()
+            for c, vector, found in zip(passes, vectors, pooled, strict=True):
+                if c in fresh:  # a reused chunk keeps its vector: a batch's company moves vectors a little
+                    chunk_vectors[c] = vector
+                for u, unit_vector in zip(hosted.get(c, []), found, strict=True):
+                    if unit_vector is not None:
+                        unit_vectors[u] = unit_vector
+                        made.add(u)
+            chunk_todo, unit_todo = [], [u for u in unit_todo if u not in made]
         for vectors, todo, items, label in (
             (chunk_vectors, chunk_todo, chunk_items, "embedding"),
             (unit_vectors, unit_todo, unit_items, "embedding answer units"),
@@ -344,8 +403,32 @@ class Indexer:
                 bar.update(len(batch))
         return out
 
+    def _embed_spans(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]], label: str
+    ) -> tuple[np.ndarray, list[list[np.ndarray | None]]]:
+        """Passage vectors for `texts` and, from the same encoder pass, a vector for each of their character
+        `spans` (None where one cannot be pooled), a batch at a time."""
+        embedder = self.embedder
+        assert isinstance(embedder, SpanEmbedder)  # effective_mode made sure
+        out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
+        pooled: list[list[np.ndarray | None]] = []
+        with tqdm(total=len(texts), desc=label, unit="text", disable=not self.progress, leave=False) as bar:
+            for start in range(0, len(texts), self.batch_size):
+                end = min(start + self.batch_size, len(texts))
+                self.report(label, start, len(texts))
+                out[start:end], found = embedder.embed_spans(texts[start:end], spans[start:end])
+                pooled.extend(found)
+                bar.update(end - start)
+        return out, pooled
+
     def _same_processing(self, manifest: Manifest) -> bool:
-        return manifest.pipeline_version == PIPELINE_VERSION and manifest.chunker == asdict(self.chunker.settings)
+        """Whether documents can be reused as stored.  Not when the units were made the other way: they are made
+        again (their documents re-read), never mixed with this way's."""
+        return (
+            manifest.pipeline_version == PIPELINE_VERSION
+            and manifest.chunker == asdict(self.chunker.settings)
+            and manifest.unit_vectors == self.unit_vectors
+        )
 
     def _write(
         self,
@@ -358,6 +441,6 @@ class Indexer:
         unit_vectors: np.ndarray,
         collections: dict[str, str],
     ) -> None:
-        content = GenerationContent(documents, chunks, units, vectors, unit_vectors)
+        content = GenerationContent(documents, chunks, units, vectors, unit_vectors, self.unit_vectors.value)
         embedder = {"id": self.embedder.id, "dim": self.embedder.dim}
         write_generation(staging, name, content, embedder, asdict(self.chunker.settings), collections)

@@ -31,6 +31,7 @@ from indexer.ocr import OcrJob
 from indexer.pipeline import Indexer
 from indexer.processing import FileOutcome, FileProcessor, FileState, ProcessorConfig, skip_reason
 from indexer.types import EmbedKind
+from indexer.vectors import SpanEmbedder
 
 
 @dataclass(frozen=True)
@@ -105,8 +106,22 @@ class EmbedActor:
         self.embedder = recipe.make()
 
     def __call__(self, rows: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        vectors = [self.embedder.embed(list(texts), EmbedKind.PASSAGE) for texts in rows["texts"]]
-        return {"start": rows["start"], "vectors": np.array([v.tobytes() for v in vectors], dtype=object)}
+        """Each row: `texts`, and `spans` (pickled; empty: no spans) for late answer-unit vectors."""
+        vectors, pooled = [], []
+        for texts, spans in zip(rows["texts"], rows["spans"], strict=True):
+            if spans:
+                embedder = self.embedder
+                assert isinstance(embedder, SpanEmbedder)
+                batch, found = embedder.embed_spans(list(texts), pickle.loads(spans))
+            else:
+                batch, found = self.embedder.embed(list(texts), EmbedKind.PASSAGE), []
+            vectors.append(batch.tobytes())
+            pooled.append(pickle.dumps(found))
+        return {
+            "start": rows["start"],
+            "vectors": np.array(vectors, dtype=object),
+            "pooled": np.array(pooled, dtype=object),
+        }
 
 
 class RayIndexer(Indexer):
@@ -153,10 +168,28 @@ class RayIndexer(Indexer):
         return [found[row["i"]] for row in rows]
 
     def _embed(self, texts: Sequence[str], label: str) -> np.ndarray:
+        return self._embed_rows(texts, None)[0]
+
+    def _embed_spans(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]], label: str
+    ) -> tuple[np.ndarray, list[list[np.ndarray | None]]]:
+        return self._embed_rows(texts, spans)
+
+    def _embed_rows(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]] | None
+    ) -> tuple[np.ndarray, list[list[np.ndarray | None]]]:
+        """Passage vectors for `texts` on the actor pool and, with `spans`, the pooled vectors of those spans."""
         import ray.data
 
         size = self.options.batch_size
-        rows = [{"start": s, "texts": list(texts[s : s + size])} for s in range(0, len(texts), size)]
+        rows = [
+            {
+                "start": s,
+                "texts": list(texts[s : s + size]),
+                "spans": pickle.dumps([list(x) for x in spans[s : s + size]]) if spans is not None else b"",
+            }
+            for s in range(0, len(texts), size)
+        ]
         recipe = EmbedderRecipe(self.spec, self.options.actor_cpus, self.models_dir, self.embedder.id)
         dataset = ray.data.from_items(rows).map_batches(
             EmbedActor,
@@ -167,10 +200,13 @@ class RayIndexer(Indexer):
             batch_format="numpy",
         )
         out = np.zeros((len(texts), self.embedder.dim), dtype=np.float32)
+        pooled: list[list[np.ndarray | None]] = [[] for _ in texts]
         for row in self._rows(dataset):
             vectors = np.frombuffer(row["vectors"], dtype=np.float32).reshape(-1, self.embedder.dim)
             out[row["start"] : row["start"] + len(vectors)] = vectors
-        return out
+            for offset, found in enumerate(pickle.loads(row["pooled"])):
+                pooled[row["start"] + offset] = found
+        return out, pooled
 
     def _rows(self, dataset: Any) -> Iterator[dict[str, Any]]:
         import ray.data

@@ -22,14 +22,22 @@ def run_index(
     embedder = make_embedder(settings.embedder, settings.embed_threads, settings.models_dir)
     max_file_bytes = settings.max_file_mb * 1024 * 1024
     if ray is None:
-        indexer = Indexer(embedder, max_file_bytes=max_file_bytes, progress=progress)
+        indexer = Indexer(
+            embedder, max_file_bytes=max_file_bytes, progress=progress, unit_vectors=settings.unit_vectors
+        )
         return indexer.run(settings.corpus_dir, settings.index_dir, rebuild, collection, allow_empty)
     from indexer.ray_cluster import joined
     from indexer.ray_pipeline import RayIndexer, RayOptions
 
     options = RayOptions(settings.ray_embed_actors, settings.ray_actor_cpus, settings.ray_batch_size)
     ray_indexer = RayIndexer(
-        embedder, settings.embedder, settings.models_dir, options, max_file_bytes=max_file_bytes, progress=progress
+        embedder,
+        settings.embedder,
+        settings.models_dir,
+        options,
+        max_file_bytes=max_file_bytes,
+        progress=progress,
+        unit_vectors=settings.unit_vectors,
     )
     with joined(ray):
         return ray_indexer.run(settings.corpus_dir, settings.index_dir, rebuild, collection, allow_empty)

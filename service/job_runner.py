@@ -79,6 +79,7 @@ class JobRunner:
             max_file_bytes=self.settings.max_file_mb * 1024 * 1024,
             progress=False,
             on_progress=progress,
+            unit_vectors=self.settings.unit_vectors,
         )
         try:
             Path(job.folder).mkdir(parents=True, exist_ok=True)  # a collection emptied by its last delete

