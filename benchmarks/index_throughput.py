@@ -1,10 +1,15 @@
 """Indexing throughput per stage on a slice of ../shared/eval/external/news20k.jsonl.gz (a benchmark).
 
     .venv/bin/python benchmarks/index_throughput.py --docs 300
+    .venv/bin/python benchmarks/index_throughput.py --docs 100 --against /path/to/old/checkout --rounds 2
 
 Writes the slice as .txt files into a temporary corpus, runs a full indexing run with the default
 embedder, and prints chunks/s and characters/s per stage, beside the raw embedder's own throughput on the
 same chunks.  Target: all stages but embedding together at most 15% of the total.
+
+`--against`: old and new in one run.  Each round indexes the same slice from scratch with another checkout
+(its code and its data/models, a fresh process) and with this one (likewise), taking turns so both see the
+same machine noise; prints each run's seconds and the ratio new/old.
 """
 
 from __future__ import annotations
@@ -12,6 +17,10 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
+import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -37,11 +46,71 @@ def write_slice(target: Path, docs: int) -> int:
     return chars
 
 
+# One timed indexing run in a fresh process of a checkout (PYTHONPATH and cwd: the checkout), printing JSON.
+RUN_ONCE = """
+import json, sys, time
+from pathlib import Path
+from indexer.embedders import make_embedder
+from indexer.pipeline import Indexer
+embedder = make_embedder()
+embedder.load()
+indexer = Indexer(embedder, progress=False)
+start = time.perf_counter()
+summary = indexer.run(Path(sys.argv[1]), Path(sys.argv[2]))
+total = time.perf_counter() - start
+stages = {k: round(v, 2) for k, v in indexer.timer.seconds.items()}
+print(json.dumps({"seconds": total, "chunks": summary.chunks, "stages": stages, "embedder": embedder.id}))
+"""
+
+
+def timed_run(checkout: Path, corpus: Path, index: Path) -> dict[str, object]:
+    env = dict(os.environ, PYTHONPATH=str(checkout))
+    out = subprocess.run(
+        [sys.executable, "-c", RUN_ONCE, str(corpus), str(index)],
+        cwd=checkout,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    result: dict[str, object] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def compare(old: Path, docs: int, rounds: int) -> None:
+    new = Path(__file__).resolve().parents[1]
+    times: dict[str, list[float]] = {"old": [], "new": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = Path(tmp) / "corpus"
+        corpus.mkdir()
+        chars = write_slice(corpus, docs)
+        print(f"{docs} documents, {chars:,} characters; old = {old}, new = {new}")
+        for round_ in range(rounds):
+            for label, checkout in (("old", old), ("new", new)):
+                result = timed_run(checkout, corpus, Path(tmp) / f"index-{label}-{round_}")
+                times[label].append(float(str(result["seconds"])))
+                print(
+                    f"round {round_ + 1} {label}: {result['seconds']:.1f} s, {result['chunks']} chunks, "
+                    f"stages {result['stages']}, {result['embedder']}",
+                    flush=True,
+                )
+    ratios = [n / o for n, o in zip(times["new"], times["old"], strict=True)]
+    print(
+        f"end-to-end new/old: {', '.join(f'{r:.2f}' for r in ratios)} (median {statistics.median(ratios):.2f}; "
+        "target <= 0.5)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--docs", type=int, default=300)
     parser.add_argument("--embedder", default="e5-onnx")
+    parser.add_argument("--against", type=Path, help="another checkout to compare with (old and new in one run)")
+    parser.add_argument("--rounds", type=int, default=1, help="with --against: old/new pairs, taking turns")
     args = parser.parse_args()
+    if args.against:
+        compare(args.against.resolve(), args.docs, args.rounds)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         corpus, index_dir = Path(tmp) / "corpus", Path(tmp) / "index"
         corpus.mkdir()
