@@ -32,12 +32,13 @@ import json
 import sys
 import time
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from scipy.optimize import minimize
 
-from benchmarks.eval_sets import prepare, question_split, removal_runs, scorer
+from benchmarks.eval_sets import WORK, prepare, question_split, removal_runs, scorer
 from indexer.vietnamese import fold
 from service.answer.answerer import Answerer, Trace
 from service.answer.confidence import CONFIDENCE_FEATURES
@@ -64,13 +65,13 @@ def _reply(trace: Trace) -> dict[str, Any]:
     return {"answer": a.answer, "citations": [{"source": c.source} for c in a.citations]}
 
 
-def collect(set_names: list[str], embedder: Any, gazetteer: Any) -> list[Asked]:
+def collect(set_names: list[str], embedder: Any, gazetteer: Any, work: Path = WORK) -> list[Asked]:
     from indexer.reader import open_index
     from service.search import SearchService
 
     asked: list[Asked] = []
     for name in set_names:
-        evalset = prepare(name, embedder, progress=False)
+        evalset = prepare(name, embedder, work, progress=False)
         train = [q for q in evalset.questions if question_split(str(q["id"])) == "train"]
         train = train + [{**q, "id": f"{q['id']}-folded", "question": fold(q["question"])} for q in train]
         runs = [(evalset.index, train, False)]
@@ -243,6 +244,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sets", nargs="+", default=["alqac", "vinewsqa"], choices=["alqac", "vinewsqa"])
     parser.add_argument("--write", action="store_true", help=f"write {PARAMETERS_FILE}")
+    parser.add_argument("--work", type=Path, default=WORK, help="where the sets and their indexes are kept")
     args = parser.parse_args()
     from indexer.embedders import make_embedder
     from indexer.gazetteer import Gazetteer
@@ -251,7 +253,7 @@ def main() -> None:
     embedder = make_embedder()
     embedder.load()
     gazetteer = Gazetteer.load()
-    asked = collect(args.sets, embedder, gazetteer)
+    asked = collect(args.sets, embedder, gazetteer, args.work)
     parameters = AnswerParameters()  # the hand-set starting point
 
     best: tuple[float, AnswerParameters] | None = None

@@ -121,7 +121,7 @@ def main() -> None:
     embedder.load()
     gazetteer = Gazetteer.load()
     for name in args.sets:
-        target, index_dir = prepare(name, args.work, embedder, chunks)
+        target, index_dir = prepare(name, args.work, embedder.embedder, chunks)  # indexed as the CLI would
         index = open_index(index_dir, embedder.id)
         questions = [json.loads(line) for line in (target / "questions.jsonl").read_text().splitlines() if line]
         questions = [q for q in questions if args.split == "all" or question_split(str(q["id"])) == args.split]

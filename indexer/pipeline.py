@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlite3
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict, replace
 from pathlib import Path
 
@@ -31,6 +33,7 @@ from indexer.processing import (
     FileProcessor,
     FileState,
     StageTimer,
+    segmented_chunks,
     skip_reason,
 )
 from indexer.reader import PublishedIndex, open_generation
@@ -249,15 +252,16 @@ class Indexer:
             summary.generation = previous.generation
             return  # up to date: nothing to publish
         texts = {d.source: d.text for d in documents}
-        chunk_vectors, unit_vectors = self._vectors(
-            [(c.embed_text, h) for c, h in chunks],
-            [(texts[src][a:b], h) for src, a, b, h in units],
-            previous,
-            old_chunk_rows,
-            old_unit_rows,
-            hosts,
-            summary,
-        )
+        with self._segment_while(chunks):
+            chunk_vectors, unit_vectors = self._vectors(
+                [(c.embed_text, h) for c, h in chunks],
+                [(texts[src][a:b], h) for src, a, b, h in units],
+                previous,
+                old_chunk_rows,
+                old_unit_rows,
+                hosts,
+                summary,
+            )
         self.report("writing")
         with self.timer.stage("write"):
             name = layout.next_name()
@@ -276,7 +280,10 @@ class Indexer:
 
     # -- stages (the Ray indexer, indexer/ray_pipeline.py, runs the same ones on a cluster) -----------------
     def _processor(self) -> FileProcessor:
-        return FileProcessor(self.chunker, self.max_file_bytes, self.gazetteer, self.ocr, self.timer)
+        """Words are segmented later, while the chunks are embedded (`_segment_while`)."""
+        return FileProcessor(
+            self.chunker, self.max_file_bytes, self.gazetteer, self.ocr, self.timer, segment_words=False
+        )
 
     def _outcomes(self, files: list[tuple[str, Path]], reusable: dict[str, str]) -> Iterator[FileOutcome]:
         """Each file's outcome, in corpus order; files that may hold scanned pages come last, read after OCR
@@ -298,6 +305,25 @@ class Indexer:
         self._run_ocr(jobs)
         for source, path in deferred:
             yield processor.outcome(source, path, None, defer_ocr=False)
+
+    @contextmanager
+    def _segment_while(self, chunks: list[tuple[Chunk, str]]) -> Iterator[None]:
+        """Segment the words of the chunks read in this run (those without) in a thread while the body runs:
+        the encoder's session releases the GIL, so segmentation (one core) overlaps embedding instead of
+        waiting before it.  `chunks` holds the segmented chunks when the body is done."""
+        todo = [i for i, (chunk, _) in enumerate(chunks) if not chunk.segmented]
+        with ThreadPoolExecutor(1, thread_name_prefix="segment") as pool:
+            future = pool.submit(self._segmented, [chunks[i][0] for i in todo])
+            try:
+                yield
+            finally:
+                done = future.result()
+        for i, chunk in zip(todo, done, strict=True):
+            chunks[i] = (chunk, chunks[i][1])
+
+    def _segmented(self, chunks: list[Chunk]) -> tuple[Chunk, ...]:
+        with self.timer.stage("segment (beside embedding)"):
+            return segmented_chunks(chunks)
 
     def _add_units(
         self,

@@ -8,9 +8,9 @@ from __future__ import annotations
 import hashlib
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 
@@ -90,12 +90,16 @@ class FileProcessor:
         gazetteer: Gazetteer | None = None,
         ocr: Ocr | None = None,
         timer: StageTimer | None = None,
+        segment_words: bool = True,
     ) -> None:
+        """`segment_words`: False leaves each chunk's `segmented` and `folded` empty, for `segmented_chunks` to
+        fill later (the local indexer does it while the chunks are being embedded)."""
         self.chunker = chunker
         self.max_file_bytes = max_file_bytes
         self._gazetteer = gazetteer
         self.ocr = ocr
         self.timer = timer or StageTimer()
+        self.segment_words = segment_words
 
     @classmethod
     def from_config(cls, config: ProcessorConfig) -> FileProcessor:
@@ -193,23 +197,18 @@ class FileProcessor:
 
     def chunks(self, document: Document) -> tuple[tuple[Chunk, ...], tuple[tuple[int, int], ...]]:
         with self.timer.stage("chunk"):
-            pieces = self.chunker.split(document)
+            pieces = tuple(self.chunker.split(document))
             spans = tuple(unit_spans(document.text))
+        if not self.segment_words:
+            return pieces, spans
         with self.timer.stage("segment"):
-            out = []
-            for c in pieces:
-                seg = segment(c.text)
-                out.append(
-                    Chunk(
-                        source=c.source,
-                        ordinal=c.ordinal,
-                        start=c.start,
-                        end=c.end,
-                        text=c.text,
-                        title=c.title,
-                        segmented=seg,
-                        folded=fold(seg),
-                        chunk_id=c.chunk_id,
-                    )
-                )
-        return tuple(out), spans
+            return segmented_chunks(pieces), spans
+
+
+def segmented_chunks(chunks: Sequence[Chunk]) -> tuple[Chunk, ...]:
+    """`chunks` with their words segmented (underthesea) and the segmentation folded, for BM25."""
+    out = []
+    for c in chunks:
+        seg = segment(c.text)
+        out.append(replace(c, segmented=seg, folded=fold(seg)))
+    return tuple(out)
