@@ -8,11 +8,13 @@ import numpy as np
 import pytest
 
 from indexer.chunking import Chunker
+from indexer.errors import IndexerError
 from indexer.pipeline import Indexer
 from indexer.reader import open_index
 from indexer.types import Chunk, Document, EmbedKind, SourceFormat
 from indexer.units import unit_spans
 from indexer.vectors import Host, UnitVectors, effective_mode, hosts_in
+from indexer.vietnamese import fold
 from tests.conftest import CORPUS
 from tests.fakes import HashEmbedder
 
@@ -105,3 +107,21 @@ def test_an_index_records_its_way_and_switching_remakes_every_unit(embedder, sma
     # none kept from late (batches differ, and with them the dynamic int8 scales: not exactly equal)
     assert np.sum(np.asarray(switched.unit_vectors) * expected, axis=1).min() > 0.995
     assert np.sum(late_units * expected, axis=1).mean() < 0.97  # and late ones were different
+
+
+def test_collections_are_never_mixed_ways(embedder, small_corpus: Path, tmp_path) -> None:
+    index_dir = tmp_path / "index"
+    Indexer(embedder, progress=False, unit_vectors=UnitVectors.LATE).run(small_corpus, index_dir, collection="a")
+    other = Indexer(embedder, progress=False, unit_vectors=UnitVectors.SEPARATE)
+    with pytest.raises(IndexerError, match="HOIDAP_UNIT_VECTORS=late"):
+        other.run(small_corpus, index_dir, collection="b")
+    assert open_index(index_dir, embedder.id).manifest.unit_vectors == "late"  # nothing published
+
+
+def test_words_are_segmented_while_the_chunks_are_embedded(embedder, small_corpus: Path, tmp_path) -> None:
+    indexer = Indexer(embedder, progress=False)
+    indexer.run(small_corpus, tmp_path / "index")
+    chunks = list(open_index(tmp_path / "index", embedder.id).store.all_chunks())
+    assert chunks and all("_" in s.chunk.segmented and s.chunk.folded for s in chunks)  # compound words joined
+    assert all(s.chunk.folded == fold(s.chunk.segmented) for s in chunks)
+    assert indexer.timer.seconds["segment (beside embedding)"] > 0 and "segment" not in indexer.timer.seconds
