@@ -176,6 +176,12 @@ class Indexer:
                 f"the index at {layout.root} was built with {manifest.embedder_id!r}, not {self.embedder.id!r}: "
                 "run `hoidap index --rebuild` to rebuild it with the new embedder"
             )
+        if manifest.unit_vectors != self.unit_vectors and others:
+            raise IndexerError(
+                f"the index at {layout.root} also holds the collections {', '.join(others)}, whose answer units "
+                f"got their vectors the {manifest.unit_vectors!r} way, not {self.unit_vectors.value!r}: set "
+                f"HOIDAP_UNIT_VECTORS={manifest.unit_vectors}, or index each collection again into a new --index-dir"
+            )
         try:
             return open_generation(directory, verify=True)
         except IndexLoadError:
