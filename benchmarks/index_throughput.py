@@ -1,7 +1,7 @@
 """Indexing throughput per stage on a slice of ../shared/eval/external/news20k.jsonl.gz (a benchmark).
 
     .venv/bin/python benchmarks/index_throughput.py --docs 300
-    .venv/bin/python benchmarks/index_throughput.py --docs 100 --against /path/to/old/checkout --rounds 2
+    .venv/bin/python -m benchmarks.index_throughput --docs 100 --against /path/to/old/checkout --rounds 3 [--late]
 
 Writes the slice as .txt files into a temporary corpus, runs a full indexing run with the default
 embedder, and prints chunks/s and characters/s per stage, beside the raw embedder's own throughput on the
@@ -9,7 +9,8 @@ same chunks.  Target: all stages but embedding together at most 15% of the total
 
 `--against`: old and new in one run.  Each round indexes the same slice from scratch with another checkout
 (its code and its data/models, a fresh process) and with this one (likewise), taking turns so both see the
-same machine noise; prints each run's seconds and the ratio new/old.
+same machine noise; prints each run's seconds and the ratio new/old.  `--late`: a third run each round, this
+checkout with late answer-unit vectors (indexer/vectors.py).
 """
 
 from __future__ import annotations
@@ -54,7 +55,8 @@ from indexer.embedders import make_embedder
 from indexer.pipeline import Indexer
 embedder = make_embedder()
 embedder.load()
-indexer = Indexer(embedder, progress=False)
+way = {"unit_vectors": sys.argv[3]} if len(sys.argv) > 3 else {}  # another way than the checkout's default
+indexer = Indexer(embedder, progress=False, **way)
 start = time.perf_counter()
 summary = indexer.run(Path(sys.argv[1]), Path(sys.argv[2]))
 total = time.perf_counter() - start
@@ -63,10 +65,10 @@ print(json.dumps({"seconds": total, "chunks": summary.chunks, "stages": stages, 
 """
 
 
-def timed_run(checkout: Path, corpus: Path, index: Path) -> dict[str, object]:
+def timed_run(checkout: Path, corpus: Path, index: Path, unit_vectors: str | None) -> dict[str, object]:
     env = dict(os.environ, PYTHONPATH=str(checkout))
     out = subprocess.run(
-        [sys.executable, "-c", RUN_ONCE, str(corpus), str(index)],
+        [sys.executable, "-c", RUN_ONCE, str(corpus), str(index), *([unit_vectors] if unit_vectors else [])],
         cwd=checkout,
         env=env,
         check=True,
@@ -77,28 +79,32 @@ def timed_run(checkout: Path, corpus: Path, index: Path) -> dict[str, object]:
     return result
 
 
-def compare(old: Path, docs: int, rounds: int) -> None:
+def compare(old: Path, docs: int, rounds: int, late: bool) -> None:
+    """Old and new (and, with `late`, new with late answer-unit vectors) taking turns, `rounds` times."""
     new = Path(__file__).resolve().parents[1]
-    times: dict[str, list[float]] = {"old": [], "new": []}
+    runs: list[tuple[str, Path, str | None]] = [("old", old, None), ("new", new, None)]
+    runs += [("new-late", new, "late")] if late else []
+    times: dict[str, list[float]] = {label: [] for label, _, _ in runs}
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp) / "corpus"
         corpus.mkdir()
         chars = write_slice(corpus, docs)
         print(f"{docs} documents, {chars:,} characters; old = {old}, new = {new}")
         for round_ in range(rounds):
-            for label, checkout in (("old", old), ("new", new)):
-                result = timed_run(checkout, corpus, Path(tmp) / f"index-{label}-{round_}")
+            for label, checkout, way in runs:
+                result = timed_run(checkout, corpus, Path(tmp) / f"index-{label}-{round_}", way)
                 times[label].append(float(str(result["seconds"])))
                 print(
                     f"round {round_ + 1} {label}: {result['seconds']:.1f} s, {result['chunks']} chunks, "
                     f"stages {result['stages']}, {result['embedder']}",
                     flush=True,
                 )
-    ratios = [n / o for n, o in zip(times["new"], times["old"], strict=True)]
-    print(
-        f"end-to-end new/old: {', '.join(f'{r:.2f}' for r in ratios)} (median {statistics.median(ratios):.2f}; "
-        "target <= 0.5)"
-    )
+    for label, _, _ in runs[1:]:
+        ratios = [n / o for n, o in zip(times[label], times["old"], strict=True)]
+        print(
+            f"end-to-end {label}/old: {', '.join(f'{r:.2f}' for r in ratios)} "
+            f"(median {statistics.median(ratios):.2f}; target <= 0.5)"
+        )
 
 
 def main() -> None:
@@ -107,9 +113,10 @@ def main() -> None:
     parser.add_argument("--embedder", default="e5-onnx")
     parser.add_argument("--against", type=Path, help="another checkout to compare with (old and new in one run)")
     parser.add_argument("--rounds", type=int, default=1, help="with --against: old/new pairs, taking turns")
+    parser.add_argument("--late", action="store_true", help="with --against: also new with late unit vectors")
     args = parser.parse_args()
     if args.against:
-        compare(args.against.resolve(), args.docs, args.rounds)
+        compare(args.against.resolve(), args.docs, args.rounds, args.late)
         return
     with tempfile.TemporaryDirectory() as tmp:
         corpus, index_dir = Path(tmp) / "corpus", Path(tmp) / "index"

@@ -121,6 +121,8 @@ def main(out: Path, corpus: Path) -> None:
         probe += "print(json.dumps([n['NodeManagerAddress'] for n in ray.nodes() if n['Alive']]))"
         listed = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=120)
         results["nodes"] = json.loads(listed.stdout.strip().splitlines()[-1])
+        original = out / "corpus-as-first-indexed"  # the corpus before the new report is added
+        shutil.copytree(corpus, original)
         first = _hoidap("index", str(corpus), "--ray", address, "--json", env=env)
         results["first_index"] = {"rc": first.returncode, "summary": first.stdout, "stderr": first.stderr[-3000:]}
         lap("first index --ray")
@@ -167,6 +169,10 @@ def main(out: Path, corpus: Path) -> None:
         named = _hoidap("index", str(department), "--ray", address, "--collection", COLLECTION, "--json", env=env)
         results["collection_index"] = {"rc": named.returncode, "summary": named.stdout, "stderr": named.stderr[-3000:]}
         lap("index --ray --collection")
+        late_env = env | {"HOIDAP_UNIT_VECTORS": "late", "HOIDAP_INDEX_DIR": str(out / "index-late")}
+        late = _hoidap("index", str(original), "--ray", address, "--json", env=late_env)
+        results["late_index"] = {"rc": late.returncode, "summary": late.stdout, "stderr": late.stderr[-3000:]}
+        lap("index --ray, late unit vectors")
     finally:
         stopped = subprocess.run([ray, "stop"], env=env, capture_output=True, text=True, timeout=120)
         results["ray_stop_rc"] = stopped.returncode

@@ -10,7 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from indexer.reader import open_generation
+from indexer.pipeline import Indexer
+from indexer.reader import open_generation, open_index
+from indexer.vectors import UnitVectors
 from tests.conftest import CORPUS
 from tests.ray_cluster import (
     COLLECTION,
@@ -90,3 +92,18 @@ def test_index_ray_fills_a_named_collection_and_keeps_the_default_one(cluster_ru
     assert {c.chunk.chunk_id for c in after.store.all_chunks()} == before | named
     assert summary["embedded_chunks"] == len(named) >= 1
     assert COLLECTION in after.manifest.collections
+
+
+@pytest.mark.slow
+def test_index_ray_pools_late_unit_vectors_as_the_local_indexer_does(cluster_run, embedder, tmp_path: Path) -> None:
+    out, results = cluster_run
+    assert results["late_index"]["rc"] == 0, results["late_index"]["stderr"]
+    ray_index = open_index(out / "index-late", embedder.id)
+    Indexer(embedder, progress=False, unit_vectors=UnitVectors.LATE).run(out / "corpus-as-first-indexed", tmp_path)
+    local = open_index(tmp_path, embedder.id)
+    assert ray_index.manifest.unit_vectors == local.manifest.unit_vectors == "late"
+    mine = {(u.source, u.start, u.end): ray_index.unit_vectors[u.row] for u in ray_index.store.all_units()}
+    theirs = {(u.source, u.start, u.end): local.unit_vectors[u.row] for u in local.store.all_units()}
+    assert mine.keys() == theirs.keys() and len(mine) > 50
+    for key, vector in mine.items():  # stored in half precision
+        assert np.abs(np.asarray(vector, dtype=np.float32) - np.asarray(theirs[key], dtype=np.float32)).max() <= 1e-3
