@@ -96,9 +96,9 @@ def op_profile(embedder: E5OnnxEmbedder, texts: list[str], threads: int, top: in
     options.profile_file_prefix = str(Path(tempfile.mkdtemp()) / "e5")
     model = str(ensure_converted(embedder.models_dir) / ONNX_FILE)
     session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
-    prompted = [PROMPTS["passage"] + t for t in texts]
-    for batch in embedder._batches(runtime.token_lengths(prompted)):
-        ids, mask = runtime._inputs([prompted[i] for i in batch])
+    encodings = runtime.encode([PROMPTS["passage"] + t for t in texts])
+    for batch in embedder._batches([len(e.ids) for e in encodings]):
+        ids, mask = runtime._inputs([encodings[i].ids for i in batch])
         session.run(None, {"input_ids": ids, "attention_mask": mask})
     events = json.loads(Path(session.end_profiling()).read_text())
     by_type: dict[str, float] = {}
