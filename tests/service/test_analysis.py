@@ -2,6 +2,7 @@ import pytest
 
 from indexer.gazetteer import Gazetteer
 from service.analysis import Language, QuestionAnalyzer, QuestionKind
+from service.glossary import Glossary
 
 
 @pytest.fixture(scope="module")
@@ -69,3 +70,16 @@ def test_the_question_without_the_provinces_it_names(
     if lexical_unnamed is not None:
         assert analysis.lexical_unnamed == lexical_unnamed
     assert all(p not in analysis.lexical_unnamed for p in analysis.searched_provinces)
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("servers at district level", [("máy chủ",), ("cấp huyện",)]),  # typed with a space
+        ("district-level servers", [("cấp huyện",), ("máy chủ",)]),
+        ("servers in each district", [("máy chủ",), ("huyện",)]),  # "district" alone stays the place word
+        ("provincial  level agencies", [("cấp tỉnh",), ("cơ quan", "đơn vị")]),
+    ],
+)
+def test_glossary_terms_match_with_a_hyphen_or_a_space(written: str, expected: list[tuple[str, ...]]) -> None:
+    assert Glossary.load().groups(written) == expected
