@@ -8,6 +8,7 @@ file could be indexed.  Every file that cannot be indexed is skipped with its re
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -318,18 +319,21 @@ class Indexer:
         the encoder's session releases the GIL, so segmentation (one core) overlaps embedding instead of
         waiting before it.  `chunks` holds the segmented chunks when the body is done."""
         todo = [i for i, (chunk, _) in enumerate(chunks) if not chunk.segmented]
+        stop = threading.Event()  # the body failed (or was interrupted): the thread stops at its next chunk
         with ThreadPoolExecutor(1, thread_name_prefix="segment") as pool:
-            future = pool.submit(self._segmented, [chunks[i][0] for i in todo])
+            future = pool.submit(self._segmented, [chunks[i][0] for i in todo], stop)
             try:
                 yield
-            finally:
-                done = future.result()
+            except BaseException:
+                stop.set()
+                raise
+            done = future.result()
         for i, chunk in zip(todo, done, strict=True):
             chunks[i] = (chunk, chunks[i][1])
 
-    def _segmented(self, chunks: list[Chunk]) -> tuple[Chunk, ...]:
+    def _segmented(self, chunks: list[Chunk], stop: threading.Event) -> tuple[Chunk, ...]:
         with self.timer.stage("segment (beside embedding)"):
-            return segmented_chunks(chunks)
+            return segmented_chunks(chunks, stop)
 
     def _add_units(
         self,

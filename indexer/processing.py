@@ -6,6 +6,7 @@ Ray worker makes its own `FileProcessor` from a `ProcessorConfig`."""
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
@@ -205,10 +206,13 @@ class FileProcessor:
             return segmented_chunks(pieces), spans
 
 
-def segmented_chunks(chunks: Sequence[Chunk]) -> tuple[Chunk, ...]:
-    """`chunks` with their words segmented (underthesea) and the segmentation folded, for BM25."""
+def segmented_chunks(chunks: Sequence[Chunk], stop: threading.Event | None = None) -> tuple[Chunk, ...]:
+    """`chunks` with their words segmented (underthesea) and the segmentation folded, for BM25; only those
+    before `stop` was set, if it was."""
     out = []
     for c in chunks:
+        if stop is not None and stop.is_set():
+            break
         seg = segment(c.text)
         out.append(replace(c, segmented=seg, folded=fold(seg)))
     return tuple(out)

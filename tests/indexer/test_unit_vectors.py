@@ -125,3 +125,31 @@ def test_words_are_segmented_while_the_chunks_are_embedded(embedder, small_corpu
     assert chunks and all("_" in s.chunk.segmented and s.chunk.folded for s in chunks)  # compound words joined
     assert all(s.chunk.folded == fold(s.chunk.segmented) for s in chunks)
     assert indexer.timer.seconds["segment (beside embedding)"] > 0 and "segment" not in indexer.timer.seconds
+
+
+def test_a_failed_embedding_stops_the_segmenting_thread(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    import indexer.processing
+
+    class Failing(HashEmbedder):
+        def embed(self, texts, kind):  # type: ignore[no-untyped-def]
+            time.sleep(0.2)  # the thread has begun
+            raise RuntimeError("the encoder died")
+
+    calls = []
+
+    def slow_segment(text: str) -> str:
+        calls.append(text)
+        time.sleep(0.05)
+        return text.lower()
+
+    monkeypatch.setattr(indexer.processing, "segment", slow_segment)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for i in range(40):
+        (corpus / f"r{i}.txt").write_text(SENTENCE.format(n=i) * 3, encoding="utf-8")
+    with pytest.raises(RuntimeError, match="the encoder died"):
+        Indexer(Failing(), progress=False).run(corpus, tmp_path / "index")
+    assert 0 < len(calls) < 40  # it did not segment the rest before letting the failure through
+    assert not (tmp_path / "index" / "CURRENT").exists()  # nothing published
